@@ -1,0 +1,408 @@
+/**
+ * SUSP 1.12 (IEEE P1281) System Use entries and the Rock Ridge (RRIP 1.12, IEEE P1282) entries
+ * that travel in them, as tagged objects with a pure encoder and decoder.
+ * Every entry: 0 signature (2 ASCII), 2 LEN_SUE, 3 version (1), 4.. data (SUSP §4.1).
+ * @module
+ */
+
+import { FormatError } from "../../image/errors.ts";
+import {
+  decodeDecDatetime,
+  decodeRecordingDatetime,
+  encodeDecDatetime,
+  encodeRecordingDatetime,
+} from "./datetime.ts";
+import { getUint32Both, latin1, setUint32Both, viewOf } from "./numbers.ts";
+
+/** SUSP §5.3 "SP": SUSP is in use; first entry of the root's "." record. */
+export interface SpEntry {
+  readonly signature: "SP";
+  /** Bytes to skip at the start of every other System Use field. */
+  readonly skipByteLength: number;
+}
+/** SUSP §5.1 "CE": the System Use area continues at `blockLba` + `byteOffset`. */
+export interface CeEntry {
+  readonly signature: "CE";
+  readonly blockLba: number;
+  readonly byteOffset: number;
+  readonly byteLength: number;
+}
+/** SUSP §5.5 "ER": declares an extension (Rock Ridge). */
+export interface ErEntry {
+  readonly signature: "ER";
+  readonly identifier: string;
+  readonly descriptor: string;
+  readonly source: string;
+  readonly extensionVersion: number;
+}
+/** SUSP §5.4 "ST": ends the entries of this area. */
+export interface StEntry {
+  readonly signature: "ST";
+}
+/** RRIP §4.1.1 "PX": POSIX mode, links, owner, group (and serial number in the 44-byte form). */
+export interface PxEntry {
+  readonly signature: "PX";
+  readonly mode: number;
+  readonly linkCount: number;
+  readonly uid: number;
+  readonly gid: number;
+  readonly serialNumber?: number;
+}
+/** RRIP §4.1.2 "PN": device number of a character or block device. */
+export interface PnEntry {
+  readonly signature: "PN";
+  readonly deviceHigh: number;
+  readonly deviceLow: number;
+}
+/** One RRIP §4.1.3.1 component record of a symbolic link. */
+export interface SlComponent {
+  /** {@link SL_COMPONENT_FLAGS} bits. */
+  readonly flags: number;
+  readonly content: Uint8Array;
+}
+/** RRIP §4.1.3 "SL": (part of) a symbolic link's target. */
+export interface SlEntry {
+  readonly signature: "SL";
+  /** bit 0: the target continues in the next SL entry. */
+  readonly flags: number;
+  readonly components: readonly SlComponent[];
+}
+/** RRIP §4.1.4 "NM": (part of) the POSIX name. */
+export interface NmEntry {
+  readonly signature: "NM";
+  /** {@link NM_FLAGS} bits. */
+  readonly flags: number;
+  readonly name: Uint8Array;
+}
+/** RRIP §4.1.6 "TF": time stamps, one per set flag bit, in bit order. */
+export interface TfEntry {
+  readonly signature: "TF";
+  /** {@link TF_FLAGS} bits (bit 7 = 17-byte long form). */
+  readonly flags: number;
+  readonly times: readonly (Date | undefined)[];
+}
+/** RRIP §4.1.5.1 "CL": this placeholder stands for a relocated directory at `childLba`. */
+export interface ClEntry {
+  readonly signature: "CL";
+  readonly childLba: number;
+}
+/** RRIP §4.1.5.2 "PL": the relocated directory's real parent is at `parentLba`. */
+export interface PlEntry {
+  readonly signature: "PL";
+  readonly parentLba: number;
+}
+/** RRIP §4.1.5.3 "RE": this entry is a relocated directory (hide it). */
+export interface ReEntry {
+  readonly signature: "RE";
+}
+/** Any entry this module does not interpret (kept for round trips). */
+export interface UnknownEntry {
+  readonly signature: "unknown";
+  readonly name: string;
+  readonly version: number;
+  readonly data: Uint8Array;
+}
+
+/** A System Use entry. */
+export type SuspEntry =
+  | SpEntry
+  | CeEntry
+  | ErEntry
+  | StEntry
+  | PxEntry
+  | PnEntry
+  | SlEntry
+  | NmEntry
+  | TfEntry
+  | ClEntry
+  | PlEntry
+  | ReEntry
+  | UnknownEntry;
+
+/** RRIP §4.1.3.1 component flags. */
+export const SL_COMPONENT_FLAGS = { continue: 0x01, current: 0x02, parent: 0x04, root: 0x08 } as const;
+/** RRIP §4.1.4 NM flags. */
+export const NM_FLAGS = { continue: 0x01, current: 0x02, parent: 0x04 } as const;
+/** RRIP §4.1.6 TF flags. */
+export const TF_FLAGS = {
+  creation: 0x01,
+  modify: 0x02,
+  access: 0x04,
+  attributes: 0x08,
+  backup: 0x10,
+  expiration: 0x20,
+  effective: 0x40,
+  longForm: 0x80,
+} as const;
+/** POSIX file type bits of PX st_mode. */
+export const POSIX_FILE_TYPE = {
+  mask: 0o170000,
+  socket: 0o140000,
+  symlink: 0o120000,
+  regular: 0o100000,
+  blockDevice: 0o060000,
+  directory: 0o040000,
+  charDevice: 0o020000,
+  fifo: 0o010000,
+} as const;
+
+/** The RRIP 1.10 "ER" entry xorriso and genisoimage write (237 bytes). */
+export const RRIP_1991A: ErEntry = {
+  signature: "ER",
+  identifier: "RRIP_1991A",
+  descriptor: "THE ROCK RIDGE INTERCHANGE PROTOCOL PROVIDES SUPPORT FOR POSIX FILE SYSTEM SEMANTICS",
+  source:
+    "PLEASE CONTACT DISC PUBLISHER FOR SPECIFICATION SOURCE.  SEE PUBLISHER IDENTIFIER IN PRIMARY VOLUME DESCRIPTOR FOR CONTACT INFORMATION.",
+  extensionVersion: 1,
+};
+
+/** Bytes of a CE entry (a writer reserves this much before deciding to continue). */
+export const CE_ENTRY_BYTES = 28;
+
+/** Bytes `entry` takes when encoded. */
+export function suspEntryByteLength(entry: SuspEntry): number {
+  switch (entry.signature) {
+    case "SP":
+      return 7;
+    case "CE":
+      return 28;
+    case "ER":
+      return 8 + entry.identifier.length + entry.descriptor.length + entry.source.length;
+    case "ST":
+    case "RE":
+      return 4;
+    case "PX":
+      return entry.serialNumber === undefined ? 36 : 44;
+    case "PN":
+      return 20;
+    case "SL":
+      return 5 + entry.components.reduce((sum, c) => sum + 2 + c.content.byteLength, 0);
+    case "NM":
+      return 5 + entry.name.byteLength;
+    case "TF":
+      return 5 + entry.times.length * ((entry.flags & TF_FLAGS.longForm) ? 17 : 7);
+    case "CL":
+    case "PL":
+      return 12;
+    case "unknown":
+      return 4 + entry.data.byteLength;
+  }
+}
+
+/**
+ * Encodes one entry (header + data). Entries longer than 255 bytes are a RangeError.
+ *
+ * @example
+ * ```ts
+ * encodeSuspEntry({ signature: "SP", skipByteLength: 0 }); // 53 50 07 01 be ef 00
+ * ```
+ */
+export function encodeSuspEntry(entry: SuspEntry): Uint8Array {
+  const length = suspEntryByteLength(entry);
+  if (length > 255) {
+    throw new RangeError(`Cannot encode ${entry.signature} entry: ${length} bytes exceed 255`);
+  }
+  const out = new Uint8Array(length);
+  const view = viewOf(out);
+  const name = entry.signature === "unknown" ? entry.name : entry.signature;
+  out[0] = name.charCodeAt(0); // 0: signature word
+  out[1] = name.charCodeAt(1);
+  out[2] = length; // 2: LEN_SUE
+  out[3] = entry.signature === "unknown" ? entry.version : 1; // 3: entry version
+  switch (entry.signature) {
+    case "SP":
+      out[4] = 0xbe; // 4: check bytes BE EF (SUSP §5.3)
+      out[5] = 0xef;
+      out[6] = entry.skipByteLength; // 6: LEN_SKP
+      break;
+    case "CE":
+      setUint32Both(view, 4, entry.blockLba); // 4: block location of continuation area, 733
+      setUint32Both(view, 12, entry.byteOffset); // 12: offset within that block, 733
+      setUint32Both(view, 20, entry.byteLength); // 20: length of continuation area, 733
+      break;
+    case "ER": {
+      out[4] = entry.identifier.length; // 4: LEN_ID
+      out[5] = entry.descriptor.length; // 5: LEN_DES
+      out[6] = entry.source.length; // 6: LEN_SRC
+      out[7] = entry.extensionVersion; // 7: EXT_VER
+      const text = latin1(entry.identifier + entry.descriptor + entry.source);
+      out.set(text, 8); // 8: identifier, descriptor, source
+      break;
+    }
+    case "ST":
+    case "RE":
+      break;
+    case "PX":
+      setUint32Both(view, 4, entry.mode); // 4: st_mode, 733
+      setUint32Both(view, 12, entry.linkCount); // 12: st_nlink, 733
+      setUint32Both(view, 20, entry.uid); // 20: st_uid, 733
+      setUint32Both(view, 28, entry.gid); // 28: st_gid, 733
+      if (entry.serialNumber !== undefined) setUint32Both(view, 36, entry.serialNumber); // 36: st_ino (RRIP 1.12)
+      break;
+    case "PN":
+      setUint32Both(view, 4, entry.deviceHigh); // 4: dev_t high, 733
+      setUint32Both(view, 12, entry.deviceLow); // 12: dev_t low, 733
+      break;
+    case "SL": {
+      out[4] = entry.flags; // 4: flags (bit 0 CONTINUE)
+      let at = 5; // 5: component records: flags, length, content
+      for (const c of entry.components) {
+        out[at] = c.flags;
+        out[at + 1] = c.content.byteLength;
+        out.set(c.content, at + 2);
+        at += 2 + c.content.byteLength;
+      }
+      break;
+    }
+    case "NM":
+      out[4] = entry.flags; // 4: flags
+      out.set(entry.name, 5); // 5: name content
+      break;
+    case "TF": {
+      out[4] = entry.flags; // 4: flags; 5..: one time stamp per set bit
+      const long = (entry.flags & TF_FLAGS.longForm) !== 0;
+      entry.times.forEach((time, i) => {
+        if (long) out.set(encodeDecDatetime(time), 5 + 17 * i);
+        else if (time) out.set(encodeRecordingDatetime(time), 5 + 7 * i);
+      });
+      break;
+    }
+    case "CL":
+      setUint32Both(view, 4, entry.childLba); // 4: location of child directory, 733
+      break;
+    case "PL":
+      setUint32Both(view, 4, entry.parentLba); // 4: location of parent directory, 733
+      break;
+    case "unknown":
+      out.set(entry.data, 4);
+      break;
+  }
+  return out;
+}
+
+/** Encodes a sequence of entries back to back. */
+export function encodeSuspEntries(entries: readonly SuspEntry[]): Uint8Array {
+  const parts = entries.map(encodeSuspEntry);
+  const out = new Uint8Array(parts.reduce((sum, p) => sum + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
+
+/**
+ * Decodes the entries of a System Use field or continuation area. Parsing stops at an "ST", at
+ * fewer than 4 bytes left, or at padding (a zero LEN_SUE); a LEN_SUE running past the area is a
+ * FormatError. `lba` labels errors.
+ */
+export function decodeSuspEntries(bytes: Uint8Array, lba?: number): SuspEntry[] {
+  const entries: SuspEntry[] = [];
+  let at = 0;
+  while (at + 4 <= bytes.byteLength) {
+    const length = bytes[at + 2];
+    if (bytes[at] === 0 || length === 0) break; // padding
+    if (length < 4 || at + length > bytes.byteLength) {
+      throw new FormatError(`Cannot read System Use entry: LEN_SUE ${length} runs past the area`, {
+        structure: "System Use Entry",
+        field: "LEN_SUE",
+        lba,
+      });
+    }
+    const entry = decodeSuspEntry(bytes.subarray(at, at + length), lba);
+    entries.push(entry);
+    if (entry.signature === "ST") break;
+    at += length;
+  }
+  return entries;
+}
+
+function decodeSuspEntry(e: Uint8Array, lba: number | undefined): SuspEntry {
+  const name = String.fromCharCode(e[0], e[1]);
+  const view = viewOf(e);
+  const need = (bytes: number): boolean => e.byteLength >= bytes;
+  const bad = (): never => {
+    throw new FormatError(`Cannot read ${name} entry: ${e.byteLength} bytes is too short`, {
+      structure: `${name} entry`,
+      field: "LEN_SUE",
+      lba,
+    });
+  };
+  switch (name) {
+    case "SP":
+      return need(7) ? { signature: "SP", skipByteLength: e[6] } : bad();
+    case "CE":
+      return need(28)
+        ? {
+          signature: "CE",
+          blockLba: getUint32Both(view, 4),
+          byteOffset: getUint32Both(view, 12),
+          byteLength: getUint32Both(view, 20),
+        }
+        : bad();
+    case "ER": {
+      if (!need(8) || 8 + e[4] + e[5] + e[6] > e.byteLength) return bad();
+      const text = String.fromCharCode(...e.subarray(8, 8 + e[4] + e[5] + e[6]));
+      return {
+        signature: "ER",
+        identifier: text.slice(0, e[4]),
+        descriptor: text.slice(e[4], e[4] + e[5]),
+        source: text.slice(e[4] + e[5]),
+        extensionVersion: e[7],
+      };
+    }
+    case "ST":
+      return { signature: "ST" };
+    case "RE":
+      return { signature: "RE" };
+    case "PX":
+      return need(36)
+        ? {
+          signature: "PX",
+          mode: getUint32Both(view, 4),
+          linkCount: getUint32Both(view, 12),
+          uid: getUint32Both(view, 20),
+          gid: getUint32Both(view, 28),
+          serialNumber: need(44) ? getUint32Both(view, 36) : undefined,
+        }
+        : bad();
+    case "PN":
+      return need(20)
+        ? { signature: "PN", deviceHigh: getUint32Both(view, 4), deviceLow: getUint32Both(view, 12) }
+        : bad();
+    case "SL": {
+      if (!need(5)) return bad();
+      const components: SlComponent[] = [];
+      let at = 5;
+      while (at + 2 <= e.byteLength) {
+        const length = e[at + 1];
+        if (at + 2 + length > e.byteLength) return bad();
+        components.push({ flags: e[at], content: e.slice(at + 2, at + 2 + length) });
+        at += 2 + length;
+      }
+      return { signature: "SL", flags: e[4], components };
+    }
+    case "NM":
+      return need(5) ? { signature: "NM", flags: e[4], name: e.slice(5) } : bad();
+    case "TF": {
+      if (!need(5)) return bad();
+      const flags = e[4];
+      const size = (flags & TF_FLAGS.longForm) ? 17 : 7;
+      const times: (Date | undefined)[] = [];
+      for (let bit = 0; bit < 7; bit++) {
+        if (!(flags & (1 << bit))) continue;
+        const at = 5 + times.length * size;
+        if (at + size > e.byteLength) return bad();
+        times.push(size === 17 ? decodeDecDatetime(e, at) : decodeRecordingDatetime(e, at));
+      }
+      return { signature: "TF", flags, times };
+    }
+    case "CL":
+      return need(12) ? { signature: "CL", childLba: getUint32Both(view, 4) } : bad();
+    case "PL":
+      return need(12) ? { signature: "PL", parentLba: getUint32Both(view, 4) } : bad();
+    default:
+      return { signature: "unknown", name, version: e[3], data: e.slice(4) };
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * The one writer: turns a {@link RegionList} into bytes, in order, checking at every region
+ * boundary that what was emitted matches the plan. Small regions are packed into shared chunks so
+ * that 20,000 small files do not become 20,000 writes.
+ * @module
+ */
+
+import { LayoutError, SourceError } from "./errors.ts";
+import { openSource, regionByteLength, type RegionList } from "./regions.ts";
+
+/** Bytes per emitted chunk (and per read of a large file). */
+export const CHUNK_BYTES = 4 * 1024 * 1024;
+
+/** Called after each chunk with the bytes emitted so far and the total. */
+export type ProgressCallback = (doneBytes: number, totalBytes: number) => void;
+
+/**
+ * Yields the image's bytes in order, as chunks of at most {@link CHUNK_BYTES}. A chunk is only
+ * valid until the next one is requested (the buffer is reused): copy it to keep it.
+ *
+ * @example
+ * ```ts
+ * for await (const chunk of readRegionChunks(list)) await file.write(chunk);
+ * ```
+ */
+export async function* readRegionChunks(
+  list: RegionList,
+  onProgress?: ProgressCallback,
+): AsyncGenerator<Uint8Array> {
+  const buffer = new Uint8Array(Math.min(CHUNK_BYTES, Math.max(list.byteLength, 1)));
+  let filled = 0;
+  let emitted = 0;
+
+  for (let i = 0; i < list.regions.length; i++) {
+    const region = list.regions[i];
+    const expectedStart = list.byteStarts[i];
+    if (emitted + filled !== expectedStart) {
+      throw new LayoutError(
+        `Cannot write region "${region.label}": it starts at byte ${
+          emitted + filled
+        }, planned ${expectedStart}`,
+      );
+    }
+    const length = regionByteLength(region);
+    let done = 0;
+    const fileRegion = region.kind === "file" ? region : undefined;
+    const file = fileRegion ? await openSource(fileRegion) : undefined;
+    try {
+      const lazy = region.kind === "lazy" ? await region.compute() : undefined;
+      if (lazy && lazy.byteLength !== length) {
+        throw new LayoutError(
+          `Cannot write region "${region.label}": computed ${lazy.byteLength}, planned ${length}`,
+        );
+      }
+      if (file) await file.seek(fileRegion!.fileByteOffset, Deno.SeekMode.Start);
+      while (done < length) {
+        const take = Math.min(buffer.byteLength - filled, length - done);
+        const target = buffer.subarray(filled, filled + take);
+        switch (region.kind) {
+          case "bytes":
+            target.set(region.bytes.subarray(done, done + take));
+            break;
+          case "zero":
+            target.fill(0);
+            break;
+          case "lazy":
+            target.set(lazy!.subarray(done, done + take));
+            break;
+          case "file":
+            await readExactly(
+              file!,
+              target,
+              region.path,
+              region.fileByteOffset + done,
+              region.fileByteLength,
+            );
+            break;
+        }
+        done += take;
+        filled += take;
+        if (filled === buffer.byteLength) {
+          emitted += filled;
+          filled = 0;
+          onProgress?.(emitted, list.byteLength);
+          yield buffer;
+        }
+      }
+      if (file) await checkUnchanged(file, fileRegion!.path, fileRegion!.fileByteLength);
+    } finally {
+      file?.close();
+    }
+  }
+  if (filled > 0) {
+    emitted += filled;
+    onProgress?.(emitted, list.byteLength);
+    yield buffer.subarray(0, filled);
+  }
+  if (emitted !== list.byteLength) {
+    throw new LayoutError(`Cannot finish image: wrote ${emitted} bytes, planned ${list.byteLength}`);
+  }
+}
+
+async function readExactly(
+  file: Deno.FsFile,
+  target: Uint8Array,
+  path: string,
+  filePosition: number,
+  fileByteLength: number,
+): Promise<void> {
+  let done = 0;
+  while (done < target.byteLength) {
+    const n = await file.read(target.subarray(done));
+    if (n === null || n === 0) {
+      throw new SourceError(
+        `Cannot read source: file ended at byte ${filePosition + done}, ${fileByteLength} were scanned`,
+        path,
+      );
+    }
+    done += n;
+  }
+}
+
+async function checkUnchanged(file: Deno.FsFile, path: string, fileByteLength: number): Promise<void> {
+  const { size } = await file.stat();
+  if (size !== fileByteLength) {
+    const { SourceError } = await import("./errors.ts");
+    throw new SourceError(
+      `Cannot read source: file changed size during the build (${fileByteLength} -> ${size} bytes)`,
+      path,
+    );
+  }
+}
+
+/**
+ * The image as a pull-based byte stream (each chunk is a fresh copy).
+ *
+ * @example
+ * ```ts
+ * await regionStream(list).pipeTo(Deno.stdout.writable);
+ * ```
+ */
+export function regionStream(list: RegionList, onProgress?: ProgressCallback): ReadableStream<Uint8Array> {
+  const chunks = readRegionChunks(list, onProgress);
+  return new ReadableStream<Uint8Array>({
+    type: "bytes",
+    async pull(controller) {
+      const next = await chunks.next();
+      if (next.done) {
+        controller.close();
+        (controller as ReadableByteStreamController).byobRequest?.respond(0);
+      } else {
+        controller.enqueue(next.value.slice());
+      }
+    },
+    async cancel() {
+      await chunks.return(undefined);
+    },
+  });
+}
+
+/**
+ * Writes the image to `path` through a temporary file beside it, renamed on success: a failed
+ * write leaves nothing behind. `path` "-" writes to standard output.
+ *
+ * @example
+ * ```ts
+ * await writeRegionsToFile(plan.regions, "out.iso");
+ * ```
+ */
+export async function writeRegionsToFile(
+  list: RegionList,
+  path: string,
+  onProgress?: ProgressCallback,
+): Promise<void> {
+  if (path === "-") {
+    for await (const chunk of readRegionChunks(list, onProgress)) await writeAll(Deno.stdout, chunk);
+    return;
+  }
+  const slash = path.lastIndexOf("/");
+  const dir = slash >= 0 ? path.slice(0, slash + 1) : "";
+  const temp = `${dir}.${path.slice(slash + 1)}.${Deno.pid}.${Date.now()}.tmp`;
+  const file = await Deno.open(temp, { write: true, create: true, truncate: true });
+  let ok = false;
+  try {
+    for await (const chunk of readRegionChunks(list, onProgress)) await writeAll(file, chunk);
+    ok = true;
+  } finally {
+    file.close();
+    if (ok) await Deno.rename(temp, path);
+    else await Deno.remove(temp).catch(() => {});
+  }
+}
+
+async function writeAll(target: { write(p: Uint8Array): Promise<number> }, chunk: Uint8Array): Promise<void> {
+  let done = 0;
+  while (done < chunk.byteLength) done += await target.write(chunk.subarray(done));
+}
