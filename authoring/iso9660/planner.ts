@@ -1,0 +1,810 @@
+/**
+ * The ISO 9660 planner: a scanned source tree + options → every extent placed, the image as a
+ * {@link RegionList}, and diagnostics. Pure and synchronous: no file is opened.
+ *
+ * Passes (as libisofs `ecma119.c` does it): build the trees and their names; size every record
+ * and directory; place extents in image order; encode. The layout order is:
+ *
+ * | LBA | content |
+ * |---|---|
+ * | 0–15 | system area (zeros; hybrid boot code comes with El Torito) |
+ * | 16… | PVD, [boot record], [Joliet SVD], [ISO 9660:1999 EVD], terminator |
+ * | next | ISO tree directories (pre-order), SUSP continuation areas, L and M path tables |
+ * | next | Joliet directories and path tables; ISO 9660:1999 directories and path tables |
+ * | next | one zero block shared by empty files, links and devices |
+ * | next | file data (highest `--sort-weight` first, then tree order); hard links once |
+ * | end | padding (`-pad`, 150 blocks) |
+ * @module
+ */
+
+import { LayoutError } from "../../image/errors.ts";
+import { type RegionList, RegionListBuilder } from "../../image/regions.ts";
+import type { SourceDirectory, SourceFile, SourceNode, SourceTree } from "../source_tree.ts";
+import {
+  DIRECTORY_RECORD_MAX_BYTES,
+  directoryRecordByteLength,
+  encodeDirectoryRecord,
+  FILE_FLAGS,
+  IDENTIFIER_PARENT,
+  IDENTIFIER_SELF,
+} from "./directory_record.ts";
+import {
+  assignIsoNames,
+  assignJolietNames,
+  compareIsoNames,
+  compareJolietNames,
+  encodeIsoIdentifier,
+  encodeJolietIdentifier,
+  ISO1999_MAX_BYTES,
+  type IsoName,
+  type IsoNamingRules,
+  JOLIET_MAX_UNITS,
+  jolietNameFor,
+} from "./names.ts";
+import { utf8 } from "./numbers.ts";
+import { encodePathTable, type PathTableRecord, pathTableRecordByteLength } from "./path_table.ts";
+import {
+  attributeEntries,
+  type ContinuationPlace,
+  deviceEntry,
+  entriesByteLength,
+  layoutSystemUse,
+  nameEntries,
+  placeContinuation,
+  rationalizeMode,
+  symlinkEntries,
+  type SystemUseLayout,
+} from "./rock_ridge.ts";
+import { encodeSuspEntries, POSIX_FILE_TYPE, RRIP_1991A, type SuspEntry } from "./susp.ts";
+import {
+  encodeTerminator,
+  encodeVolumeDescriptor,
+  FIRST_VOLUME_DESCRIPTOR_LBA,
+  JOLIET_ESCAPES,
+  SECTOR_BYTES,
+  type VolumeDescriptor,
+} from "./volume_descriptor.ts";
+
+/** Largest data length of one file section (§9.1.4). */
+export const MAX_SECTION_BYTES = 0xffffffff;
+/** Length of every full section of a multi-extent file (as xorriso writes them). */
+export const FULL_SECTION_BYTES = 0xfffff800;
+/** Blocks `-pad` adds (300 KiB). */
+export const PAD_BLOCKS = 150;
+
+/** Identifiers written into the volume descriptors. */
+export interface VolumeIdentifiers {
+  readonly volumeId: string;
+  readonly volumeSetId: string;
+  readonly publisher: string;
+  readonly preparer: string;
+  readonly applicationId: string;
+  readonly systemId: string;
+  readonly copyrightFile: string;
+  readonly abstractFile: string;
+  readonly bibliographicFile: string;
+}
+
+/** Everything the planner needs besides the tree. */
+export interface IsoPlanOptions {
+  readonly identifiers: VolumeIdentifiers;
+  readonly naming: IsoNamingRules;
+  /** Rock Ridge: off, on (real modes and owners, `-R`), or rationalized (`-r`). */
+  readonly rockRidge: "off" | "on" | "rationalized";
+  readonly joliet: boolean;
+  /** `-joliet-long`: up to 103 UCS-2 units instead of 64. */
+  readonly jolietLong: boolean;
+  /** Add an ISO 9660:1999 tree (`-iso-level 4`). */
+  readonly iso1999: boolean;
+  /** Append 150 zero blocks (`-pad`). */
+  readonly pad: boolean;
+  /** Write hard links' data once (`-cache-inodes`). */
+  readonly cacheInodes: boolean;
+  /** Volume creation and modification time. */
+  readonly volumeTime: Date;
+  /** When set (SOURCE_DATE_EPOCH), every file time stamp is this time. */
+  readonly fileTimeOverride?: Date;
+  /** `-dir-mode`, `-file-mode`, `-uid`, `-gid` overrides for Rock Ridge. */
+  readonly dirMode?: number;
+  readonly fileMode?: number;
+  readonly uid?: number;
+  readonly gid?: number;
+}
+
+/** Where one file's data went. */
+export interface PlannedFile {
+  /** Image path ("dir/name", no leading slash). */
+  readonly isoPath: string;
+  readonly source: SourceFile;
+  /** First LBA of the data (sections are contiguous). */
+  readonly lba: number;
+  readonly byteLength: number;
+}
+
+/** The result of planning. */
+export interface IsoPlan {
+  /** The whole image, region by region. */
+  readonly regions: RegionList;
+  /** §8.4.8 Volume Space Size in 2048-byte blocks. */
+  readonly volumeSpaceBlockCount: number;
+  /** Files by image path. */
+  readonly files: ReadonlyMap<string, PlannedFile>;
+  /** LBA of each directory of the ISO tree by image path ("" = root). */
+  readonly directories: ReadonlyMap<string, number>;
+  /** Warnings (a name cut for Joliet, a deep directory, ...). */
+  readonly diagnostics: readonly string[];
+}
+
+type TreeKind = "iso" | "joliet" | "iso1999";
+
+/** One directory of one tree. */
+interface TreeDirectory {
+  readonly source: SourceDirectory;
+  readonly parent: TreeDirectory | undefined;
+  readonly isoPath: string;
+  readonly depth: number;
+  /** Identifier bytes in the parent (root: 0x00). */
+  identifier: Uint8Array;
+  children: TreeEntry[];
+  /** Records in extent order with their sizes; filled by sizing. */
+  records: PlannedRecord[];
+  sectorCount: number;
+  lba: number;
+  pathTableNumber: number;
+}
+
+/** A child of a directory in one tree. */
+interface TreeEntry {
+  readonly source: SourceNode;
+  readonly identifier: Uint8Array;
+  readonly directory: TreeDirectory | undefined;
+  readonly data: FileData | undefined;
+}
+
+/** A file's data, shared by every tree and every hard link. */
+interface FileData {
+  readonly source: SourceFile;
+  readonly isoPath: string;
+  lba: number;
+  order: number;
+}
+
+/** A directory record before its location fields are known. */
+interface PlannedRecord {
+  readonly kind: "self" | "parent" | "entry";
+  readonly entry: TreeEntry | undefined;
+  /** Section index for multi-extent files. */
+  readonly section: number;
+  readonly sectionCount: number;
+  readonly identifier: Uint8Array;
+  readonly systemUse: SystemUseLayout | undefined;
+  readonly byteLength: number;
+  /** Sector within the directory extent and byte offset in that sector. */
+  sectorIndex: number;
+  byteOffset: number;
+  continuationPlaces: ContinuationPlace[];
+}
+
+/**
+ * Plans an ISO 9660 image from a scanned tree.
+ *
+ * @example
+ * ```ts
+ * const tree = scanSources([{ hostPath: "examples/tree" }]);
+ * const plan = planIso(tree, defaultIsoPlanOptions({ rockRidge: "rationalized", joliet: true }));
+ * await writeRegionsToFile(plan.regions, "out.iso");
+ * ```
+ */
+export function planIso(tree: SourceTree, options: IsoPlanOptions): IsoPlan {
+  return new Planner(tree, options).plan();
+}
+
+/** Options with the defaults of `xorriso -as mkisofs` (level 1, no extensions, `-pad`). */
+export function defaultIsoPlanOptions(overrides: Partial<IsoPlanOptions> = {}): IsoPlanOptions {
+  return {
+    identifiers: {
+      volumeId: "CDROM",
+      volumeSetId: "",
+      publisher: "",
+      preparer: "DISCWRIGHT",
+      applicationId: "",
+      systemId: "",
+      copyrightFile: "",
+      abstractFile: "",
+      bibliographicFile: "",
+    },
+    naming: {
+      level: 1,
+      fullFilenames: false,
+      omitVersion: false,
+      relaxedFilenames: false,
+      allowLowercase: false,
+      untranslated: false,
+      allowMultidot: false,
+      allowLeadingDots: false,
+    },
+    rockRidge: "off",
+    joliet: false,
+    jolietLong: false,
+    iso1999: false,
+    pad: true,
+    cacheInodes: true,
+    volumeTime: new Date(),
+    ...overrides,
+  };
+}
+
+class Planner {
+  readonly diagnostics: string[];
+  readonly fileData = new Map<SourceNode | string, FileData>();
+  readonly dataInOrder: FileData[] = [];
+  readonly linkCounts = new Map<string, number>();
+  needsZeroBlock = false;
+  zeroBlockLba = 0;
+
+  constructor(readonly tree: SourceTree, readonly options: IsoPlanOptions) {
+    this.diagnostics = [...tree.diagnostics];
+  }
+
+  plan(): IsoPlan {
+    const o = this.options;
+    this.countLinks(this.tree.root);
+    const iso = this.buildTree("iso");
+    const joliet = o.joliet ? this.buildTree("joliet") : undefined;
+    const iso1999 = o.iso1999 ? this.buildTree("iso1999") : undefined;
+    const trees = [iso, joliet, iso1999].filter((t): t is TreeDirectory[] => t !== undefined);
+    const kinds: TreeKind[] = [
+      "iso",
+      ...(joliet ? ["joliet" as const] : []),
+      ...(iso1999 ? ["iso1999" as const] : []),
+    ];
+
+    // Pass 2: size records and directory extents.
+    trees.forEach((dirs, i) => dirs.forEach((d) => this.sizeDirectory(d, kinds[i])));
+
+    // Pass 3: place extents.
+    let lba = FIRST_VOLUME_DESCRIPTOR_LBA;
+    const descriptorCount = trees.length + 1;
+    lba += descriptorCount;
+    const pathTables: {
+      l: number;
+      m: number;
+      records: PathTableRecord[];
+      byteLength: number;
+      blocks: number;
+    }[] = [];
+    const continuationAreas: { place: ContinuationPlace; record: PlannedRecord; index: number }[] = [];
+    let continuationLba = 0;
+    let continuationBlocks = 0;
+    trees.forEach((dirs, i) => {
+      for (const d of dirs) {
+        d.lba = lba;
+        lba += d.sectorCount;
+      }
+      if (kinds[i] === "iso" && o.rockRidge !== "off") {
+        continuationLba = lba;
+        continuationBlocks = this.placeContinuationAreas(dirs, lba, continuationAreas);
+        lba += continuationBlocks;
+      }
+      const records = this.pathTableRecords(dirs);
+      const byteLength = records.reduce(
+        (sum, r) => sum + pathTableRecordByteLength(r.identifier.byteLength),
+        0,
+      );
+      const blocks = Math.max(1, Math.ceil(byteLength / SECTOR_BYTES));
+      pathTables.push({ l: lba, m: lba + blocks, records, byteLength, blocks });
+      lba += 2 * blocks;
+    });
+    if (this.needsZeroBlock) this.zeroBlockLba = lba++;
+    const ordered = [...this.dataInOrder].sort((a, b) =>
+      b.source.sortWeight - a.source.sortWeight || a.order - b.order
+    );
+    for (const data of ordered) {
+      data.lba = data.source.byteLength === 0 ? this.zeroBlockLba : lba;
+      lba += Math.ceil(data.source.byteLength / SECTOR_BYTES);
+    }
+    const dataEndLba = lba;
+    const volumeSpaceBlockCount = dataEndLba + (o.pad ? PAD_BLOCKS : 0);
+
+    // Pass 4: encode.
+    const out = new RegionListBuilder();
+    out.zeros("system area", FIRST_VOLUME_DESCRIPTOR_LBA * SECTOR_BYTES);
+    trees.forEach((dirs, i) => {
+      const descriptor = this.volumeDescriptor(kinds[i], dirs[0], pathTables[i], volumeSpaceBlockCount);
+      out.bytes(`${kinds[i]} volume descriptor`, encodeVolumeDescriptor(descriptor));
+    });
+    out.bytes("volume descriptor set terminator", encodeTerminator());
+    trees.forEach((dirs, i) => {
+      for (const d of dirs) {
+        out.bytes(`${kinds[i]} directory /${d.isoPath}`, this.encodeDirectory(d, kinds[i]));
+      }
+      if (kinds[i] === "iso" && continuationBlocks > 0) {
+        out.bytes(
+          "SUSP continuation areas",
+          this.encodeContinuationAreas(continuationAreas, continuationLba, continuationBlocks),
+        );
+      }
+      const table = pathTables[i];
+      for (const littleEndian of [true, false]) {
+        const bytes = new Uint8Array(table.blocks * SECTOR_BYTES);
+        bytes.set(encodePathTable(table.records, littleEndian));
+        out.bytes(`${kinds[i]} ${littleEndian ? "L" : "M"} path table`, bytes);
+      }
+    });
+    if (this.needsZeroBlock) out.zeros("zero block for empty files", SECTOR_BYTES);
+    const files = new Map<string, PlannedFile>();
+    for (const data of ordered) {
+      if (data.source.byteLength === 0) continue;
+      if (out.byteLength !== data.lba * SECTOR_BYTES) {
+        throw new LayoutError(
+          `Cannot place "${data.isoPath}": writer is at byte ${out.byteLength}, planned LBA ${data.lba}`,
+        );
+      }
+      out.file(data.isoPath, data.source.hostPath!, data.source.byteLength);
+      out.padTo(`${data.isoPath} padding`, SECTOR_BYTES);
+    }
+    for (const data of this.fileData.values()) {
+      files.set(data.isoPath, {
+        isoPath: data.isoPath,
+        source: data.source,
+        lba: data.lba,
+        byteLength: data.source.byteLength,
+      });
+    }
+    if (o.pad) out.zeros("padding (-pad)", PAD_BLOCKS * SECTOR_BYTES);
+    if (out.byteLength !== volumeSpaceBlockCount * SECTOR_BYTES) {
+      throw new LayoutError(
+        `Cannot finish plan: ${out.byteLength} bytes written, ${volumeSpaceBlockCount} blocks planned`,
+      );
+    }
+    const directories = new Map(iso.map((d) => [d.isoPath, d.lba] as const));
+    return { regions: out.build(), volumeSpaceBlockCount, files, directories, diagnostics: this.diagnostics };
+  }
+
+  countLinks(dir: SourceDirectory): void {
+    for (const child of dir.children) {
+      if (child.kind === "file" && child.inodeKey) {
+        this.linkCounts.set(child.inodeKey, (this.linkCounts.get(child.inodeKey) ?? 0) + 1);
+      } else if (child.kind === "directory") this.countLinks(child);
+    }
+  }
+
+  /** Pass 1: one tree's directories in pre-order, children named and sorted. */
+  buildTree(kind: TreeKind): TreeDirectory[] {
+    const dirs: TreeDirectory[] = [];
+    const visit = (
+      source: SourceDirectory,
+      parent: TreeDirectory | undefined,
+      isoPath: string,
+      identifier: Uint8Array,
+    ) => {
+      const dir: TreeDirectory = {
+        source,
+        parent,
+        isoPath,
+        depth: parent ? parent.depth + 1 : 1,
+        identifier,
+        children: [],
+        records: [],
+        sectorCount: 0,
+        lba: 0,
+        pathTableNumber: 0,
+      };
+      dirs.push(dir);
+      if (kind === "iso" && dir.depth === 9 && this.options.rockRidge !== "off") {
+        this.diagnostics.push(
+          `directory "/${isoPath}" is deeper than 8 levels: written in place as xorriso does (ECMA-119 6.8.2.1 allows 8)`,
+        );
+      }
+      const visible = source.children.filter((c) => this.inTree(c, kind));
+      const identifiers = this.identifiers(visible, kind, isoPath);
+      const order = visible.map((_, i) => i).sort((a, b) => identifiers[a].compare(identifiers[b]));
+      for (const i of order) {
+        const child = visible[i];
+        const childPath = isoPath ? `${isoPath}/${child.name}` : child.name;
+        let directory: TreeDirectory | undefined;
+        let data: FileData | undefined;
+        if (child.kind === "file") data = this.dataFor(child, childPath);
+        else if (child.kind !== "directory") this.needsZeroBlock = true;
+        const entry: TreeEntry = { source: child, identifier: identifiers[i].bytes, directory, data };
+        dir.children.push(entry);
+        if (child.kind === "directory") {
+          const subdirectory = visit(child, dir, childPath, identifiers[i].bytes);
+          (entry as { directory: TreeDirectory }).directory = subdirectory;
+        }
+      }
+      return dir;
+    };
+    visit(this.tree.root, undefined, "", IDENTIFIER_SELF);
+    return dirs;
+  }
+
+  inTree(node: SourceNode, kind: TreeKind): boolean {
+    if (kind === "joliet") return !node.hiddenJoliet && (node.kind === "file" || node.kind === "directory");
+    if (node.hiddenIso) return false;
+    return node.kind === "file" || node.kind === "directory" || this.options.rockRidge !== "off";
+  }
+
+  identifiers(
+    children: readonly SourceNode[],
+    kind: TreeKind,
+    dirPath: string,
+  ): { bytes: Uint8Array; compare(other: { key: IsoName | string }): number; key: IsoName | string }[] {
+    if (kind === "iso") {
+      const names = assignIsoNames(
+        children.map((c) => ({ name: c.name, isDirectory: c.kind === "directory" })),
+        this.options.naming,
+      );
+      return names.map((name, i) => ({
+        key: name,
+        bytes: encodeIsoIdentifier(name, children[i].kind === "directory", this.options.naming.omitVersion),
+        compare: (other) => compareIsoNames(name, other.key as IsoName),
+      }));
+    }
+    if (kind === "joliet") {
+      const max = this.options.jolietLong ? JOLIET_MAX_UNITS.long : JOLIET_MAX_UNITS.standard;
+      children.forEach((c) => {
+        if (jolietNameFor(c.name, max).truncated) {
+          this.diagnostics.push(
+            `Joliet name of "/${dirPath ? dirPath + "/" : ""}${c.name}" cut to ${max} characters`,
+          );
+        }
+      });
+      const names = assignJolietNames(children, max);
+      return names.map((name) => ({
+        key: name,
+        bytes: encodeJolietIdentifier(name),
+        compare: (other) => compareJolietNames(name, other.key as string),
+      }));
+    }
+    const names = children.map((c) => truncateUtf8(c.name, ISO1999_MAX_BYTES));
+    return names.map((name) => ({
+      key: name,
+      bytes: utf8(name),
+      compare: (other) => compareBytes(utf8(name), utf8(other.key as string)),
+    }));
+  }
+
+  dataFor(source: SourceFile, isoPath: string): FileData {
+    const key = this.options.cacheInodes && source.inodeKey ? source.inodeKey : source;
+    let data = this.fileData.get(key);
+    if (!data) {
+      if (source.byteLength > MAX_SECTION_BYTES && this.options.naming.level < 3) {
+        throw new RangeError(
+          `Cannot add "/${isoPath}": ${source.byteLength} bytes needs -iso-level 3 (files of 4 GiB or more are multi-extent)`,
+        );
+      }
+      if (source.byteLength === 0) this.needsZeroBlock = true;
+      data = { source, isoPath, lba: 0, order: this.dataInOrder.length };
+      this.fileData.set(key, data);
+      this.dataInOrder.push(data);
+    }
+    return data;
+  }
+
+  /** Pass 2: records of one directory with their sizes, packed into sectors. */
+  sizeDirectory(dir: TreeDirectory, kind: TreeKind): void {
+    const rr = kind === "iso" && this.options.rockRidge !== "off";
+    const records: PlannedRecord[] = [];
+    const add = (
+      kind: PlannedRecord["kind"],
+      entry: TreeEntry | undefined,
+      identifier: Uint8Array,
+      section: number,
+      sectionCount: number,
+      entries: SuspEntry[] | undefined,
+    ) => {
+      const base = directoryRecordByteLength(identifier.byteLength, 0);
+      const budget = DIRECTORY_RECORD_MAX_BYTES - base;
+      const systemUse = entries ? layoutSystemUse(entries, budget) : undefined;
+      const byteLength = directoryRecordByteLength(
+        identifier.byteLength,
+        systemUse ? entriesByteLength(systemUse.inRecord) : 0,
+      );
+      records.push({
+        kind,
+        entry,
+        section,
+        sectionCount,
+        identifier,
+        systemUse,
+        byteLength,
+        sectorIndex: 0,
+        byteOffset: 0,
+        continuationPlaces: [],
+      });
+    };
+    const selfEntries = rr ? this.rrAttributes(dir.source, dir) : undefined;
+    if (rr && !dir.parent) {
+      selfEntries!.unshift({ signature: "SP", skipByteLength: 0 });
+      selfEntries!.push(RRIP_1991A);
+    }
+    add("self", undefined, IDENTIFIER_SELF, 0, 1, selfEntries);
+    add(
+      "parent",
+      undefined,
+      IDENTIFIER_PARENT,
+      0,
+      1,
+      rr ? this.rrAttributes((dir.parent ?? dir).source, dir.parent ?? dir) : undefined,
+    );
+    for (const child of dir.children) {
+      const sections = child.data ? sectionLengths(child.data.source.byteLength).length : 1;
+      for (let s = 0; s < sections; s++) {
+        const entries = rr
+          ? [...this.rrAttributes(child.source, child.directory), ...this.rrNameAndLink(child.source)]
+          : undefined;
+        add("entry", child, child.identifier, s, sections, entries);
+      }
+    }
+    // Pack records into sectors without crossing a boundary (§6.8.1).
+    let sector = 0;
+    let at = 0;
+    for (const r of records) {
+      if (at + r.byteLength > SECTOR_BYTES) {
+        sector++;
+        at = 0;
+      }
+      r.sectorIndex = sector;
+      r.byteOffset = at;
+      at += r.byteLength;
+    }
+    dir.records = records;
+    dir.sectorCount = sector + 1;
+  }
+
+  rrAttributes(source: SourceNode, dir: TreeDirectory | undefined): SuspEntry[] {
+    const o = this.options;
+    const type = source.mode & POSIX_FILE_TYPE.mask;
+    let mode = source.mode;
+    let uid = o.uid ?? source.uid;
+    let gid = o.gid ?? source.gid;
+    if (o.rockRidge === "rationalized") {
+      mode = rationalizeMode(mode);
+      uid = o.uid ?? 0;
+      gid = o.gid ?? 0;
+    }
+    if (source.kind === "directory" && o.dirMode !== undefined) mode = POSIX_FILE_TYPE.directory | o.dirMode;
+    if (source.kind === "file" && o.fileMode !== undefined) mode = POSIX_FILE_TYPE.regular | o.fileMode;
+    if (type === 0) mode |= source.kind === "directory" ? POSIX_FILE_TYPE.directory : POSIX_FILE_TYPE.regular;
+    const linkCount = source.kind === "directory"
+      ? 2 + (dir ? dir.children.filter((c) => c.directory).length : 0)
+      : source.kind === "file" && source.inodeKey
+      ? this.linkCounts.get(source.inodeKey) ?? 1
+      : 1;
+    const time = o.fileTimeOverride;
+    return attributeEntries({
+      mode,
+      linkCount,
+      uid,
+      gid,
+      mtime: time ?? source.mtime,
+      atime: time ?? source.atime,
+      ctime: time ?? source.ctime,
+    });
+  }
+
+  rrNameAndLink(source: SourceNode): SuspEntry[] {
+    const entries = nameEntries(source.name);
+    if (source.kind === "symlink") entries.push(...symlinkEntries(source.target));
+    if (source.kind === "charDevice" || source.kind === "blockDevice") {
+      entries.splice(1, 0, deviceEntry(source.rdev));
+    }
+    return entries;
+  }
+
+  /** Packs every record's continuation areas into blocks from `lba`; returns the block count. */
+  placeContinuationAreas(
+    dirs: readonly TreeDirectory[],
+    lba: number,
+    areas: { place: ContinuationPlace; record: PlannedRecord; index: number }[],
+  ): number {
+    let block = 0;
+    let at = 0;
+    let any = false;
+    for (const d of dirs) {
+      for (const r of d.records) {
+        if (!r.systemUse) continue;
+        r.systemUse.continuation.forEach((area, index) => {
+          const byteLength = entriesByteLength(area);
+          if (at + byteLength > SECTOR_BYTES) {
+            block++;
+            at = 0;
+          }
+          const place = { blockLba: lba + block, byteOffset: at, byteLength };
+          r.continuationPlaces.push(place);
+          areas.push({ place, record: r, index });
+          at += byteLength;
+          any = true;
+        });
+      }
+    }
+    return any ? block + 1 : 0;
+  }
+
+  encodeContinuationAreas(
+    areas: readonly { place: ContinuationPlace; record: PlannedRecord; index: number }[],
+    firstLba: number,
+    blocks: number,
+  ): Uint8Array {
+    const out = new Uint8Array(blocks * SECTOR_BYTES);
+    for (const { place, record, index } of areas) {
+      const placed = placeContinuation(record.systemUse!, record.continuationPlaces);
+      const bytes = encodeSuspEntries(placed.areas[index]);
+      out.set(bytes, (place.blockLba - firstLba) * SECTOR_BYTES + place.byteOffset);
+    }
+    return out;
+  }
+
+  pathTableRecords(dirs: readonly TreeDirectory[]): PathTableRecord[] {
+    // Breadth-first over sorted children = §6.9.1 order (level, parent number, identifier).
+    const ordered: TreeDirectory[] = [dirs[0]];
+    for (let i = 0; i < ordered.length; i++) {
+      ordered[i].pathTableNumber = i + 1;
+      for (const c of ordered[i].children) if (c.directory) ordered.push(c.directory);
+    }
+    if (ordered.length > 0xffff) {
+      throw new RangeError(
+        `Cannot write path table: ${ordered.length} directories exceed 65535 (ECMA-119 9.4.4)`,
+      );
+    }
+    return ordered.map((d) => ({
+      extendedAttributeRecordLength: 0,
+      extentLba: d.lba,
+      parentDirectoryNumber: d.parent ? d.parent.pathTableNumber : 1,
+      identifier: d.identifier,
+    }));
+  }
+
+  volumeDescriptor(
+    kind: TreeKind,
+    root: TreeDirectory,
+    table: { l: number; m: number; byteLength: number },
+    volumeSpaceBlockCount: number,
+  ): VolumeDescriptor {
+    const id = this.options.identifiers;
+    const joliet = kind === "joliet";
+    const cut = (text: string, chars: number) => joliet ? text.slice(0, chars / 2) : text.slice(0, chars);
+    return {
+      type: kind === "iso" ? 1 : 2,
+      version: kind === "iso1999" ? 2 : 1,
+      volumeFlags: 0,
+      systemIdentifier: cut(id.systemId, 32),
+      volumeIdentifier: cut(id.volumeId, 32),
+      volumeSpaceBlockCount,
+      escapeSequences: padTo32(joliet ? JOLIET_ESCAPES.level3 : new Uint8Array()),
+      volumeSetSize: 1,
+      volumeSequenceNumber: 1,
+      logicalBlockByteLength: SECTOR_BYTES,
+      pathTableByteLength: table.byteLength,
+      typeLPathTableLba: table.l,
+      optionalTypeLPathTableLba: 0,
+      typeMPathTableLba: table.m,
+      optionalTypeMPathTableLba: 0,
+      rootDirectoryRecord: {
+        extendedAttributeRecordLength: 0,
+        extentLba: root.lba,
+        dataByteLength: root.sectorCount * SECTOR_BYTES,
+        recorded: this.options.fileTimeOverride ?? root.source.mtime,
+        fileFlags: FILE_FLAGS.directory,
+        fileUnitSize: 0,
+        interleaveGapSize: 0,
+        volumeSequenceNumber: 1,
+        identifier: IDENTIFIER_SELF,
+        systemUse: new Uint8Array(),
+      },
+      volumeSetIdentifier: cut(id.volumeSetId, 128),
+      publisherIdentifier: cut(id.publisher, 128),
+      dataPreparerIdentifier: cut(id.preparer, 128),
+      applicationIdentifier: cut(id.applicationId, 128),
+      copyrightFileIdentifier: cut(id.copyrightFile, 37),
+      abstractFileIdentifier: cut(id.abstractFile, 37),
+      bibliographicFileIdentifier: cut(id.bibliographicFile, 37),
+      creation: this.options.volumeTime,
+      modification: this.options.volumeTime,
+      expiration: undefined,
+      effective: undefined,
+      fileStructureVersion: kind === "iso1999" ? 2 : 1,
+      applicationUse: new Uint8Array(512).fill(0x20),
+    };
+  }
+
+  encodeDirectory(dir: TreeDirectory, kind: TreeKind): Uint8Array {
+    const out = new Uint8Array(dir.sectorCount * SECTOR_BYTES);
+    const time = this.options.fileTimeOverride;
+    for (const r of dir.records) {
+      let extentLba: number;
+      let dataByteLength: number;
+      let fileFlags = 0;
+      let recorded: Date;
+      if (r.kind !== "entry") {
+        const target = r.kind === "self" ? dir : dir.parent ?? dir;
+        extentLba = target.lba;
+        dataByteLength = target.sectorCount * SECTOR_BYTES;
+        fileFlags = FILE_FLAGS.directory;
+        recorded = time ?? target.source.mtime;
+      } else {
+        const entry = r.entry!;
+        recorded = time ?? entry.source.mtime;
+        if (entry.directory) {
+          extentLba = entry.directory.lba;
+          dataByteLength = entry.directory.sectorCount * SECTOR_BYTES;
+          fileFlags = FILE_FLAGS.directory;
+        } else if (entry.data) {
+          const lengths = sectionLengths(entry.data.source.byteLength);
+          const before = lengths.slice(0, r.section).reduce((sum, n) => sum + n, 0);
+          extentLba = entry.data.lba + before / SECTOR_BYTES;
+          dataByteLength = lengths[r.section];
+          if (r.section < r.sectionCount - 1) fileFlags |= FILE_FLAGS.multiExtent;
+        } else {
+          extentLba = this.zeroBlockLba;
+          dataByteLength = 0;
+        }
+      }
+      const systemUse = r.systemUse
+        ? encodeSuspEntries(placeContinuation(r.systemUse, r.continuationPlaces).inRecord)
+        : new Uint8Array();
+      const bytes = encodeDirectoryRecord({
+        extendedAttributeRecordLength: 0,
+        extentLba,
+        dataByteLength,
+        recorded,
+        fileFlags,
+        fileUnitSize: 0,
+        interleaveGapSize: 0,
+        volumeSequenceNumber: 1,
+        identifier: r.identifier,
+        systemUse,
+      });
+      if (bytes.byteLength !== r.byteLength) {
+        throw new LayoutError(
+          `Cannot encode record in "/${dir.isoPath}": ${bytes.byteLength} bytes, planned ${r.byteLength}`,
+        );
+      }
+      out.set(bytes, r.sectorIndex * SECTOR_BYTES + r.byteOffset);
+    }
+    return out;
+  }
+}
+
+/**
+ * The section lengths of a file: one section up to 4 GiB − 1 bytes, else full sections of
+ * 0xFFFFF800 bytes and the remainder (ECMA-119 §6.5.1, as xorriso writes them).
+ *
+ * @example
+ * ```ts
+ * sectionLengths(2 ** 32); // [4294965248, 2048]
+ * ```
+ */
+export function sectionLengths(byteLength: number): number[] {
+  if (byteLength <= MAX_SECTION_BYTES) return [byteLength];
+  const lengths: number[] = [];
+  let rest = byteLength;
+  while (rest > MAX_SECTION_BYTES) {
+    lengths.push(FULL_SECTION_BYTES);
+    rest -= FULL_SECTION_BYTES;
+  }
+  lengths.push(rest);
+  return lengths;
+}
+
+function padTo32(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(32);
+  out.set(bytes);
+  return out;
+}
+
+function truncateUtf8(text: string, maxBytes: number): string {
+  let out = "";
+  for (const ch of text) {
+    if (utf8(out + ch).byteLength > maxBytes) break;
+    out += ch;
+  }
+  return out;
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const length = Math.min(a.byteLength, b.byteLength);
+  for (let i = 0; i < length; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.byteLength - b.byteLength;
+}
