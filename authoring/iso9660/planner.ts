@@ -316,7 +316,7 @@ class Planner {
     out.bytes("volume descriptor set terminator", encodeTerminator());
     trees.forEach((dirs, i) => {
       for (const d of dirs) {
-        out.bytes(`${kinds[i]} directory /${d.isoPath}`, this.encodeDirectory(d, kinds[i]));
+        out.bytes(`${kinds[i]} directory /${d.isoPath}`, this.encodeDirectory(d));
       }
       if (kinds[i] === "iso" && continuationBlocks > 0) {
         out.bytes(
@@ -709,7 +709,7 @@ class Planner {
     };
   }
 
-  encodeDirectory(dir: TreeDirectory, kind: TreeKind): Uint8Array {
+  encodeDirectory(dir: TreeDirectory): Uint8Array {
     const out = new Uint8Array(dir.sectorCount * SECTOR_BYTES);
     const time = this.options.fileTimeOverride;
     for (const r of dir.records) {
