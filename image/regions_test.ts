@@ -1,0 +1,76 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { SourceError } from "./errors.ts";
+import { overlay, RegionListBuilder } from "./regions.ts";
+import { readRegionChunks, regionStream, writeRegionsToFile } from "./region_writer.ts";
+
+async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+Deno.test("regions: random reads equal the streamed image, for every region kind", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/f.bin`;
+    const fileBytes = Uint8Array.from({ length: 5000 }, (_, i) => (i * 7) & 0xff);
+    await Deno.writeFile(path, fileBytes);
+    const list = new RegionListBuilder()
+      .bytes("head", Uint8Array.from([1, 2, 3]))
+      .zeros("gap", 10)
+      .file("file", path, 5000, 100, 4000)
+      .add({ kind: "lazy", label: "lazy", byteLength: 4, compute: () => Uint8Array.from([9, 9, 9, 9]) })
+      .build();
+    const expected = new Uint8Array(3 + 10 + 4000 + 4);
+    expected.set([1, 2, 3]);
+    expected.set(fileBytes.subarray(100, 4100), 13);
+    expected.set([9, 9, 9, 9], 4013);
+    assert.deepEqual(await collect(regionStream(list)), expected);
+    await fc.assert(fc.asyncProperty(fc.nat({ max: expected.length }), fc.nat({ max: 300 }), async (at, length) => {
+      const n = Math.min(length, expected.length - at);
+      assert.deepEqual(await list.read(at, n), expected.subarray(at, at + n));
+    }));
+    list.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("regions: overlay splits the regions underneath", async () => {
+  const list = new RegionListBuilder().zeros("a", 100).zeros("b", 100).build();
+  const patched = overlay(list, 90, Uint8Array.from({ length: 20 }, () => 0xff));
+  assert.equal(patched.byteLength, 200);
+  const bytes = await patched.read(0, 200);
+  assert.ok(bytes.subarray(0, 90).every((b) => b === 0));
+  assert.ok(bytes.subarray(90, 110).every((b) => b === 0xff));
+  assert.ok(bytes.subarray(110).every((b) => b === 0));
+});
+
+Deno.test("writer: a source that changed size is an error and no output file is left", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/grows.bin`;
+    await Deno.writeFile(path, new Uint8Array(100));
+    const list = new RegionListBuilder().file("grows", path, 100).build();
+    await Deno.writeFile(path, new Uint8Array(150)); // changed after it was scanned
+    await assert.rejects(writeRegionsToFile(list, `${dir}/out.iso`), (e: unknown) => {
+      assert.ok(e instanceof SourceError);
+      assert.match(e.message, /changed size/);
+      assert.match(e.message, /grows\.bin/);
+      return true;
+    });
+    const left = [...Deno.readDirSync(dir)].map((e) => e.name);
+    assert.deepEqual(left, ["grows.bin"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("writer: small regions are packed into large chunks", async () => {
+  const builder = new RegionListBuilder();
+  for (let i = 0; i < 1000; i++) builder.bytes(`r${i}`, new Uint8Array(2048).fill(i & 0xff));
+  const list = builder.build();
+  const sizes: number[] = [];
+  for await (const chunk of readRegionChunks(list)) sizes.push(chunk.byteLength);
+  assert.equal(sizes.reduce((a, b) => a + b, 0), 2048 * 1000);
+  assert.ok(sizes.length <= 2, `chunks: ${sizes.length}`);
+});
