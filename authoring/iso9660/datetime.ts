@@ -63,20 +63,33 @@ export function decodeDecDatetime(bytes: Uint8Array, at: number): Date | undefin
  * ```
  */
 export function encodeRecordingDatetime(date: Date): Uint8Array {
-  const out = new Uint8Array(RECORDING_DATETIME_BYTES);
-  let time = date.getTime();
-  if (time < Date.UTC(1900, 0, 1)) time = Date.UTC(1900, 0, 1);
-  if (time > Date.UTC(2155, 11, 31, 23, 59, 59)) time = Date.UTC(2155, 11, 31, 23, 59, 59);
-  const d = new Date(time);
-  out[0] = d.getUTCFullYear() - 1900; // 0: years since 1900
-  out[1] = d.getUTCMonth() + 1; // 1: month 1..12
-  out[2] = d.getUTCDate(); // 2: day 1..31
-  out[3] = d.getUTCHours(); // 3: hour
-  out[4] = d.getUTCMinutes(); // 4: minute
-  out[5] = d.getUTCSeconds(); // 5: second
-  out[6] = 0; // 6: GMT offset in 15-minute units (UTC)
-  return out;
+  return recordingDatetimeBytes(date).slice();
 }
+
+/** Like {@link encodeRecordingDatetime} but returns a shared, cached array: copy it, never change it. */
+export function recordingDatetimeBytes(date: Date): Uint8Array {
+  const time = Math.min(Math.max(date.getTime(), EARLIEST_RECORDING_MS), LATEST_RECORDING_MS);
+  let encoded = recordingCache.get(time);
+  if (!encoded) {
+    encoded = new Uint8Array(RECORDING_DATETIME_BYTES);
+    const d = new Date(time);
+    encoded[0] = d.getUTCFullYear() - 1900; // 0: years since 1900
+    encoded[1] = d.getUTCMonth() + 1; // 1: month 1..12
+    encoded[2] = d.getUTCDate(); // 2: day 1..31
+    encoded[3] = d.getUTCHours(); // 3: hour
+    encoded[4] = d.getUTCMinutes(); // 4: minute
+    encoded[5] = d.getUTCSeconds(); // 5: second
+    encoded[6] = 0; // 6: GMT offset in 15-minute units (UTC)
+    if (recordingCache.size > 4096) recordingCache.clear();
+    recordingCache.set(time, encoded);
+  }
+  return encoded;
+}
+
+const EARLIEST_RECORDING_MS = Date.UTC(1900, 0, 1);
+const LATEST_RECORDING_MS = Date.UTC(2155, 11, 31, 23, 59, 59);
+/** Trees share few distinct time stamps; encoding each once keeps planning cheap. */
+const recordingCache = new Map<number, Uint8Array>();
 
 /** Decodes a §9.1.5 date; all zeros decode to `undefined`. */
 export function decodeRecordingDatetime(bytes: Uint8Array, at: number): Date | undefined {

@@ -5,7 +5,7 @@
  */
 
 import { FormatError } from "../../image/errors.ts";
-import { decodeRecordingDatetime, encodeRecordingDatetime } from "./datetime.ts";
+import { decodeRecordingDatetime, recordingDatetimeBytes } from "./datetime.ts";
 import { getUint16Both, getUint32Both, setUint16Both, setUint32Both, viewOf } from "./numbers.ts";
 
 /** §9.1.6 File Flags bits. */
@@ -90,7 +90,7 @@ export function encodeDirectoryRecord(record: DirectoryRecord): Uint8Array {
   out[1] = record.extendedAttributeRecordLength; // 1: Extended Attribute Record Length (§9.1.2)
   setUint32Both(view, 2, record.extentLba); // 2: Location of Extent, 733 (§9.1.3)
   setUint32Both(view, 10, record.dataByteLength); // 10: Data Length, 733 (§9.1.4)
-  if (record.recorded) out.set(encodeRecordingDatetime(record.recorded), 18); // 18: Recording Date and Time (§9.1.5)
+  if (record.recorded) out.set(recordingDatetimeBytes(record.recorded), 18); // 18: Recording Date and Time (§9.1.5)
   out[25] = record.fileFlags; // 25: File Flags (§9.1.6)
   out[26] = record.fileUnitSize; // 26: File Unit Size (§9.1.7)
   out[27] = record.interleaveGapSize; // 27: Interleave Gap Size (§9.1.8)

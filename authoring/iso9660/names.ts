@@ -167,6 +167,7 @@ export function assignIsoNames(
     for (const [, group] of groups) {
       if (group.length < 2) continue;
       changed = true;
+      taken.delete(key(names[group[0]], children[group[0]].isDirectory));
       let digits = Math.max(1, String(group.length - 1).length) + round;
       for (;;) {
         const proposal = group.map((i, n) =>

@@ -178,6 +178,8 @@ interface PlannedRecord {
   readonly sectionCount: number;
   readonly identifier: Uint8Array;
   readonly systemUse: SystemUseLayout | undefined;
+  /** The encoded System Use field when it needs no continuation area (most records). */
+  readonly encodedSystemUse: Uint8Array | undefined;
   readonly byteLength: number;
   /** Sector within the directory extent and byte offset in that sector. */
   sectorIndex: number;
@@ -508,6 +510,9 @@ class Planner {
         sectionCount,
         identifier,
         systemUse,
+        encodedSystemUse: systemUse && systemUse.continuation.length === 0
+          ? encodeSuspEntries(systemUse.inRecord)
+          : undefined,
         byteLength,
         sectorIndex: 0,
         byteOffset: 0,
@@ -741,9 +746,10 @@ class Planner {
           dataByteLength = 0;
         }
       }
-      const systemUse = r.systemUse
-        ? encodeSuspEntries(placeContinuation(r.systemUse, r.continuationPlaces).inRecord)
-        : new Uint8Array();
+      const systemUse = r.encodedSystemUse ??
+        (r.systemUse
+          ? encodeSuspEntries(placeContinuation(r.systemUse, r.continuationPlaces).inRecord)
+          : EMPTY);
       const bytes = encodeDirectoryRecord({
         extendedAttributeRecordLength: 0,
         extentLba,
@@ -787,6 +793,8 @@ export function sectionLengths(byteLength: number): number[] {
   lengths.push(rest);
   return lengths;
 }
+
+const EMPTY = new Uint8Array();
 
 function padTo32(bytes: Uint8Array): Uint8Array {
   const out = new Uint8Array(32);

@@ -10,7 +10,7 @@ import {
   decodeDecDatetime,
   decodeRecordingDatetime,
   encodeDecDatetime,
-  encodeRecordingDatetime,
+  recordingDatetimeBytes,
 } from "./datetime.ts";
 import { getUint32Both, latin1, setUint32Both, viewOf } from "./numbers.ts";
 
@@ -263,7 +263,7 @@ export function encodeSuspEntry(entry: SuspEntry): Uint8Array {
       const long = (entry.flags & TF_FLAGS.longForm) !== 0;
       entry.times.forEach((time, i) => {
         if (long) out.set(encodeDecDatetime(time), 5 + 17 * i);
-        else if (time) out.set(encodeRecordingDatetime(time), 5 + 7 * i);
+        else if (time) out.set(recordingDatetimeBytes(time), 5 + 7 * i);
       });
       break;
     }
