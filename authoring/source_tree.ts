@@ -79,6 +79,8 @@ export interface ScanOptions {
   readonly hideJoliet?: readonly string[];
   /** [--sort-weight] weights by image path (a directory's weight applies below it). */
   readonly sortWeights?: readonly { readonly weight: number; readonly isoPath: string }[];
+  /** [-sort FILE] weights by host path (globs allowed); a directory's weight applies below it. */
+  readonly hostSortWeights?: readonly { readonly weight: number; readonly hostPath: string }[];
 }
 
 /** The result of a scan. */
@@ -338,6 +340,10 @@ function applyFlags(dir: SourceDirectory, path: string, options: ScanOptions): v
     weight: w.weight,
     isoPath: normalizeIsoPath(w.isoPath),
   }));
+  const hostWeights = (options.hostSortWeights ?? []).map((w) => ({
+    weight: w.weight,
+    pattern: globToRegExp(w.hostPath.replace(/^\.\//, "").replace(/\/+$/, "")),
+  }));
   const walk = (d: SourceDirectory, dPath: string, inheritedWeight: number) => {
     for (const child of d.children) {
       const childPath = `${dPath}/${child.name}`;
@@ -347,7 +353,14 @@ function applyFlags(dir: SourceDirectory, path: string, options: ScanOptions): v
       child.hiddenIso = hide.some(matches);
       child.hiddenJoliet = hideJoliet.some(matches);
       const own = weights.filter((w) => w.isoPath === childPath.slice(1));
-      child.sortWeight = own.length > 0 ? own[own.length - 1].weight : inheritedWeight;
+      const byHost = child.hostPath === undefined
+        ? []
+        : hostWeights.filter((w) => w.pattern.test(child.hostPath!));
+      child.sortWeight = own.length > 0
+        ? own[own.length - 1].weight
+        : byHost.length > 0
+        ? byHost[byHost.length - 1].weight
+        : inheritedWeight;
       if (child.kind === "directory") walk(child, childPath, child.sortWeight);
     }
   };

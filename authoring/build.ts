@@ -1,0 +1,38 @@
+/**
+ * The whole ISO build as a library call: scan the sources, plan, write.
+ * @module
+ */
+
+import { type ProgressCallback, writeRegionsToFile } from "../image/region_writer.ts";
+import { type IsoPlan, planIso } from "./iso9660/planner.ts";
+import type { IsoBuildRequest } from "./mkisofs/request.ts";
+import { scanSources } from "./source_tree.ts";
+
+/**
+ * Scans the request's sources and plans the image (no file is opened for reading data).
+ *
+ * @example
+ * ```ts
+ * const plan = planIsoBuild(request);
+ * console.log(plan.volumeSpaceBlockCount, plan.diagnostics);
+ * ```
+ */
+export function planIsoBuild(request: IsoBuildRequest): IsoPlan {
+  return planIso(scanSources(request.pathspecs, request.scan), request.plan);
+}
+
+/**
+ * Plans and writes an image to `request.outputPath` (temporary file renamed on success; "-" is
+ * standard output). Returns the plan.
+ *
+ * @example
+ * ```ts
+ * const plan = await buildIso(request, (done, total) => console.error(done, total));
+ * ```
+ */
+export async function buildIso(request: IsoBuildRequest, onProgress?: ProgressCallback): Promise<IsoPlan> {
+  if (request.outputPath === undefined) throw new TypeError("Cannot build: the request has no output path");
+  const plan = planIsoBuild(request);
+  await writeRegionsToFile(plan.regions, request.outputPath, onProgress);
+  return plan;
+}

@@ -1,0 +1,63 @@
+/**
+ * discwright: author, read, convert and serve optical disc images.
+ *
+ * The library behind `cli/build.ts` and `cli/disc.ts`. Building an ISO is three steps: scan the
+ * source tree, plan the image (pure: every extent placed, the image as a region list), write the
+ * regions in order.
+ *
+ * @example
+ * ```ts
+ * import { defaultIsoPlanOptions, planIso, scanSources, writeRegionsToFile } from "./mod.ts";
+ *
+ * const tree = scanSources([{ hostPath: "examples/tree" }]);
+ * const plan = planIso(tree, defaultIsoPlanOptions({ rockRidge: "rationalized", joliet: true }));
+ * await writeRegionsToFile(plan.regions, "example.iso");
+ * ```
+ * @module
+ */
+
+// Errors
+export { FormatError, type FormatLocation, LayoutError, SourceError, UsageError } from "./image/errors.ts";
+
+// The sector model: region lists and the one writer
+export {
+  type BytesRegion,
+  type FileRegion,
+  type LazyRegion,
+  overlay,
+  type Region,
+  RegionList,
+  RegionListBuilder,
+  type ZeroRegion,
+} from "./image/regions.ts";
+export {
+  type ProgressCallback,
+  readRegionChunks,
+  regionStream,
+  writeRegionsToFile,
+} from "./image/region_writer.ts";
+
+// Authoring: sources, planning, the mkisofs dialect
+export {
+  globToRegExp,
+  type Pathspec,
+  type ScanOptions,
+  scanSources,
+  type SourceDirectory,
+  type SourceFile,
+  type SourceNode,
+  type SourceTree,
+} from "./authoring/source_tree.ts";
+export {
+  defaultIsoPlanOptions,
+  type IsoPlan,
+  type IsoPlanOptions,
+  planIso,
+  type PlannedFile,
+  sectionLengths,
+  type VolumeIdentifiers,
+} from "./authoring/iso9660/planner.ts";
+export { buildIso, planIsoBuild } from "./authoring/build.ts";
+export { type MkisofsOptions, parseMkisofsArgs } from "./authoring/mkisofs/options.ts";
+export { DISCWRIGHT_VERSION, MKISOFS_HELP, MKISOFS_VERSION_TEXT } from "./authoring/mkisofs/help.ts";
+export { type IsoBuildRequest, isoBuildRequest, lookupHostId } from "./authoring/mkisofs/request.ts";
