@@ -61,3 +61,30 @@ export { buildIso, planIsoBuild } from "./authoring/build.ts";
 export { type MkisofsOptions, parseMkisofsArgs } from "./authoring/mkisofs/options.ts";
 export { DISCWRIGHT_VERSION, MKISOFS_HELP, MKISOFS_VERSION_TEXT } from "./authoring/mkisofs/help.ts";
 export { type IsoBuildRequest, isoBuildRequest, lookupHostId } from "./authoring/mkisofs/request.ts";
+
+// Reading: block devices, the ISO 9660 reader, verify, extract, info
+export {
+  type BlockDevice,
+  FileBlockDevice,
+  MemoryBlockDevice,
+  RegionBlockDevice,
+} from "./image/block_device.ts";
+export {
+  type IsoBootRecord,
+  type IsoDescriptorSet,
+  type IsoEntry,
+  type IsoEntryKind,
+  type IsoExtent,
+  type IsoImage,
+  type IsoReadPolicy,
+  type IsoView,
+  openIso,
+} from "./authoring/iso9660/reader.ts";
+export {
+  verifyIso,
+  type VerifyProblem,
+  type VerifyReport,
+  type VerifySummary,
+} from "./authoring/iso9660/verify.ts";
+export { extractIso, type ExtractOptions } from "./authoring/iso9660/extract.ts";
+export { describeIso, formatIsoInfo, type IsoInfo } from "./authoring/iso9660/info.ts";
