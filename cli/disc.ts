@@ -38,12 +38,14 @@ export async function discMain(args: readonly string[]): Promise<number> {
     .version(DISCWRIGHT_VERSION)
     .option("--debug", "print stack traces of errors")
     .exitOverride()
+    .enablePositionalOptions()
     .configureOutput({ outputError: () => {} })
     .showHelpAfterError(false);
 
   program.command("build")
     .description("build an ISO image; takes the options of xorriso -as mkisofs (see `disc build -help`)")
     .allowUnknownOption()
+    .passThroughOptions()
     .helpOption(false)
     .argument("[args...]")
     .action(async (rest: string[]) => {
