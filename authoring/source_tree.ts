@@ -64,6 +64,7 @@ export type SourceNode = SourceFile | SourceDirectory | SourceSymlink | SourceSp
 export interface Pathspec {
   /** Image path (graft point); undefined merges a directory's contents into the root. */
   readonly isoPath?: string;
+  /** Host file or directory to add. */
   readonly hostPath: string;
 }
 

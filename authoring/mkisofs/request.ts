@@ -112,7 +112,8 @@ export function isoBuildRequest(o: MkisofsOptions, env: RequestEnvironment): Iso
         bibliographicFile: o.bibliographicFile ?? "",
       },
       naming: {
-        level: level === 4 ? 3 : level,
+        // -iso-level 4 is level 3 plus an ISO 9660:1999 tree; xorriso raises level 1 to 2 with -l.
+        level: level === 4 ? 3 : level === 1 && o.fullIso9660Filenames ? 2 : level,
         fullFilenames: o.fullIso9660Filenames || o.maxIso9660Filenames,
         omitVersion: o.omitVersionNumbers,
         relaxedFilenames: o.relaxedFilenames,
