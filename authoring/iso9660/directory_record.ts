@@ -6,7 +6,14 @@
 
 import { FormatError } from "../../image/errors.ts";
 import { decodeRecordingDatetime, recordingDatetimeBytes } from "./datetime.ts";
-import { getUint16Both, getUint32Both, setUint16Both, setUint32Both, viewOf } from "./numbers.ts";
+import { getUint16Both, getUint32Both, putUint16Both, putUint32Both, viewOf } from "./numbers.ts";
+import { type SuspEntry, suspEntryByteLength, writeSuspEntries } from "./susp.ts";
+
+function entriesByteLength(entries: readonly SuspEntry[]): number {
+  let total = 0;
+  for (const e of entries) total += suspEntryByteLength(e);
+  return total;
+}
 
 /** §9.1.6 File Flags bits. */
 export const FILE_FLAGS = {
@@ -77,29 +84,50 @@ export function directoryRecordByteLength(identifierByteLength: number, systemUs
  * ```
  */
 export function encodeDirectoryRecord(record: DirectoryRecord): Uint8Array {
+  const out = new Uint8Array(
+    directoryRecordByteLength(record.identifier.byteLength, record.systemUse.byteLength),
+  );
+  writeDirectoryRecord(out, 0, record, record.systemUse);
+  return out;
+}
+
+/**
+ * Writes a directory record into `target` at `at` and returns LEN_DR. The System Use field is
+ * given as bytes or as SUSP entries (written in place, no intermediate buffer).
+ */
+export function writeDirectoryRecord(
+  target: Uint8Array,
+  at: number,
+  record: Omit<DirectoryRecord, "systemUse">,
+  systemUse: Uint8Array | readonly SuspEntry[],
+): number {
   const idLength = record.identifier.byteLength;
-  const length = directoryRecordByteLength(idLength, record.systemUse.byteLength);
+  const systemUseLength = systemUse instanceof Uint8Array
+    ? systemUse.byteLength
+    : entriesByteLength(systemUse);
+  const length = directoryRecordByteLength(idLength, systemUseLength);
   if (length > DIRECTORY_RECORD_MAX_BYTES) {
     throw new RangeError(
       `Cannot encode directory record: ${length} bytes exceed ${DIRECTORY_RECORD_MAX_BYTES}`,
     );
   }
-  const out = new Uint8Array(length);
-  const view = viewOf(out);
-  out[0] = length; // 0: Length of Directory Record (§9.1.1)
-  out[1] = record.extendedAttributeRecordLength; // 1: Extended Attribute Record Length (§9.1.2)
-  setUint32Both(view, 2, record.extentLba); // 2: Location of Extent, 733 (§9.1.3)
-  setUint32Both(view, 10, record.dataByteLength); // 10: Data Length, 733 (§9.1.4)
-  if (record.recorded) out.set(recordingDatetimeBytes(record.recorded), 18); // 18: Recording Date and Time (§9.1.5)
-  out[25] = record.fileFlags; // 25: File Flags (§9.1.6)
-  out[26] = record.fileUnitSize; // 26: File Unit Size (§9.1.7)
-  out[27] = record.interleaveGapSize; // 27: Interleave Gap Size (§9.1.8)
-  setUint16Both(view, 28, record.volumeSequenceNumber); // 28: Volume Sequence Number, 723 (§9.1.9)
-  out[32] = idLength; // 32: Length of File Identifier (§9.1.10)
-  out.set(record.identifier, 33); // 33: File Identifier (§9.1.11)
-  const systemUseAt = 33 + idLength + (idLength % 2 === 0 ? 1 : 0); // padding byte iff LEN_FI even (§9.1.12)
-  out.set(record.systemUse, systemUseAt); // System Use (§9.1.13), then one 0x00 if needed to make LEN_DR even
-  return out;
+  target.fill(0, at, at + length);
+  target[at] = length; // 0: Length of Directory Record (§9.1.1)
+  target[at + 1] = record.extendedAttributeRecordLength; // 1: Extended Attribute Record Length (§9.1.2)
+  putUint32Both(target, at + 2, record.extentLba); // 2: Location of Extent, 733 (§9.1.3)
+  putUint32Both(target, at + 10, record.dataByteLength); // 10: Data Length, 733 (§9.1.4)
+  if (record.recorded) target.set(recordingDatetimeBytes(record.recorded), at + 18); // 18: Recording Date and Time (§9.1.5)
+  target[at + 25] = record.fileFlags; // 25: File Flags (§9.1.6)
+  target[at + 26] = record.fileUnitSize; // 26: File Unit Size (§9.1.7)
+  target[at + 27] = record.interleaveGapSize; // 27: Interleave Gap Size (§9.1.8)
+  putUint16Both(target, at + 28, record.volumeSequenceNumber); // 28: Volume Sequence Number, 723 (§9.1.9)
+  target[at + 32] = idLength; // 32: Length of File Identifier (§9.1.10)
+  target.set(record.identifier, at + 33); // 33: File Identifier (§9.1.11)
+  const systemUseAt = at + 33 + idLength + (idLength % 2 === 0 ? 1 : 0); // padding byte iff LEN_FI even (§9.1.12)
+  // System Use (§9.1.13), then one 0x00 if needed to make LEN_DR even.
+  if (systemUse instanceof Uint8Array) target.set(systemUse, systemUseAt);
+  else writeSuspEntries(target, systemUseAt, systemUse);
+  return length;
 }
 
 /**

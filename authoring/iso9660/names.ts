@@ -153,38 +153,37 @@ export function assignIsoNames(
   rules: IsoNamingRules,
 ): IsoName[] {
   const names = children.map((c) => isoNameFor(c.name, c.isDirectory, rules));
-  const key = (n: IsoName, dir: boolean) => dir ? n.base : `${n.base}.${n.extension}`;
-  for (let round = 0; round < 8; round++) {
-    const groups = new Map<string, number[]>();
-    names.forEach((n, i) => {
-      const k = key(n, children[i].isDirectory);
-      const group = groups.get(k);
-      if (group) group.push(i);
-      else groups.set(k, [i]);
-    });
-    let changed = false;
-    const taken = new Set(groups.keys());
-    for (const [, group] of groups) {
-      if (group.length < 2) continue;
-      changed = true;
-      taken.delete(key(names[group[0]], children[group[0]].isDirectory));
-      let digits = Math.max(1, String(group.length - 1).length) + round;
+  const key = (n: IsoName, i: number) => children[i].isDirectory ? n.base : `${n.base}.${n.extension}`;
+  const groups = new Map<string, number[]>();
+  names.forEach((n, i) => {
+    const k = key(n, i);
+    const group = groups.get(k);
+    if (group) group.push(i);
+    else groups.set(k, [i]);
+  });
+  // Names that are unique keep them; every member of a colliding group takes the next counter
+  // value whose name nobody uses yet.
+  const used = new Set<string>();
+  for (const [k, group] of groups) if (group.length === 1) used.add(k);
+  for (const group of groups.values()) {
+    if (group.length < 2) continue;
+    let digits = String(group.length - 1).length;
+    let counter = 0;
+    for (const i of group) {
       for (;;) {
-        const proposal = group.map((i, n) =>
-          withCounter(names[i], n, digits, children[i].isDirectory, rules)
-        );
-        const clash = proposal.some((p, n) => taken.has(key(p, children[group[n]].isDirectory)));
-        if (!clash || digits >= 6) {
-          proposal.forEach((p, n) => {
-            names[group[n]] = p;
-            taken.add(key(p, children[group[n]].isDirectory));
-          });
+        if (counter >= 10 ** digits) {
+          digits++;
+          counter = 0;
+        }
+        const candidate = withCounter(names[i], counter++, digits, children[i].isDirectory, rules);
+        const k = key(candidate, i);
+        if (!used.has(k)) {
+          used.add(k);
+          names[i] = candidate;
           break;
         }
-        digits++;
       }
     }
-    if (!changed) break;
   }
   return names;
 }

@@ -78,3 +78,14 @@ Deno.test("Joliet: forbidden and non-BMP characters, order, length limit", () =>
   assert.equal(new Set(assigned).size, 2);
   assert.ok(assigned.every((n) => n.length <= 64));
 });
+
+Deno.test("ISO names: 500 names in five colliding groups stay unique (FILE_000..FILE_499)", () => {
+  const children = Array.from({ length: 500 }, (_, i) => ({
+    name: `file_${String(i).padStart(5, "0")}.dat`,
+    isDirectory: false,
+  }));
+  const names = assignIsoNames(children, DEFAULT_ISO_NAMING).map(show);
+  assert.equal(new Set(names).size, 500);
+  assert.deepEqual(names.slice(0, 2), ["FILE_000.DAT", "FILE_001.DAT"]);
+  assert.equal(names[499], "FILE_499.DAT");
+});

@@ -17,6 +17,26 @@ export function setUint32Both(view: DataView, at: number, value: number): void {
   view.setUint32(at + 4, value, false);
 }
 
+/** Writes a 7.2.3 both-byte uint16 into `bytes` at `at` without a DataView. */
+export function putUint16Both(bytes: Uint8Array, at: number, value: number): void {
+  bytes[at] = value & 0xff;
+  bytes[at + 1] = (value >>> 8) & 0xff;
+  bytes[at + 2] = (value >>> 8) & 0xff;
+  bytes[at + 3] = value & 0xff;
+}
+
+/** Writes a 7.3.3 both-byte uint32 into `bytes` at `at` without a DataView. */
+export function putUint32Both(bytes: Uint8Array, at: number, value: number): void {
+  bytes[at] = value & 0xff;
+  bytes[at + 1] = (value >>> 8) & 0xff;
+  bytes[at + 2] = (value >>> 16) & 0xff;
+  bytes[at + 3] = (value >>> 24) & 0xff;
+  bytes[at + 4] = (value >>> 24) & 0xff;
+  bytes[at + 5] = (value >>> 16) & 0xff;
+  bytes[at + 6] = (value >>> 8) & 0xff;
+  bytes[at + 7] = value & 0xff;
+}
+
 /** Reads the little-endian half of a 7.2.3 both-byte uint16. */
 export function getUint16Both(view: DataView, at: number): number {
   return view.getUint16(at, true);

@@ -23,10 +23,10 @@ import type { SourceDirectory, SourceFile, SourceNode, SourceTree } from "../sou
 import {
   DIRECTORY_RECORD_MAX_BYTES,
   directoryRecordByteLength,
-  encodeDirectoryRecord,
   FILE_FLAGS,
   IDENTIFIER_PARENT,
   IDENTIFIER_SELF,
+  writeDirectoryRecord,
 } from "./directory_record.ts";
 import {
   assignIsoNames,
@@ -176,15 +176,19 @@ interface PlannedRecord {
   /** Section index for multi-extent files. */
   readonly section: number;
   readonly sectionCount: number;
-  readonly identifier: Uint8Array;
+  /** Set only when the entries need a continuation area (rare); else they are re-derived when encoding. */
   readonly systemUse: SystemUseLayout | undefined;
-  /** The encoded System Use field when it needs no continuation area (most records). */
-  readonly encodedSystemUse: Uint8Array | undefined;
   readonly byteLength: number;
   /** Sector within the directory extent and byte offset in that sector. */
   sectorIndex: number;
   byteOffset: number;
   continuationPlaces: ContinuationPlace[];
+}
+
+/** An identifier of one tree and its sort key. */
+interface TreeIdentifier {
+  readonly bytes: Uint8Array;
+  readonly key: IsoName | string;
 }
 
 /**
@@ -205,7 +209,7 @@ export function planIso(tree: SourceTree, options: IsoPlanOptions): IsoPlan {
 export function defaultIsoPlanOptions(overrides: Partial<IsoPlanOptions> = {}): IsoPlanOptions {
   return {
     identifiers: {
-      volumeId: "CDROM",
+      volumeId: "ISOIMAGE",
       volumeSetId: "",
       publisher: "",
       preparer: "DISCWRIGHT",
@@ -318,7 +322,7 @@ class Planner {
     out.bytes("volume descriptor set terminator", encodeTerminator());
     trees.forEach((dirs, i) => {
       for (const d of dirs) {
-        out.bytes(`${kinds[i]} directory /${d.isoPath}`, this.encodeDirectory(d));
+        out.bytes(`${kinds[i]} directory /${d.isoPath}`, this.encodeDirectory(d, kinds[i]));
       }
       if (kinds[i] === "iso" && continuationBlocks > 0) {
         out.bytes(
@@ -400,7 +404,9 @@ class Planner {
       }
       const visible = source.children.filter((c) => this.inTree(c, kind));
       const identifiers = this.identifiers(visible, kind, isoPath);
-      const order = visible.map((_, i) => i).sort((a, b) => identifiers[a].compare(identifiers[b]));
+      const order = visible.map((_, i) => i).sort((a, b) =>
+        Planner.compare(kind, identifiers[a], identifiers[b])
+      );
       for (const i of order) {
         const child = visible[i];
         const childPath = isoPath ? `${isoPath}/${child.name}` : child.name;
@@ -427,11 +433,7 @@ class Planner {
     return node.kind === "file" || node.kind === "directory" || this.options.rockRidge !== "off";
   }
 
-  identifiers(
-    children: readonly SourceNode[],
-    kind: TreeKind,
-    dirPath: string,
-  ): { bytes: Uint8Array; compare(other: { key: IsoName | string }): number; key: IsoName | string }[] {
+  identifiers(children: readonly SourceNode[], kind: TreeKind, dirPath: string): TreeIdentifier[] {
     if (kind === "iso") {
       const names = assignIsoNames(
         children.map((c) => ({ name: c.name, isDirectory: c.kind === "directory" })),
@@ -440,7 +442,6 @@ class Planner {
       return names.map((name, i) => ({
         key: name,
         bytes: encodeIsoIdentifier(name, children[i].kind === "directory", this.options.naming.omitVersion),
-        compare: (other) => compareIsoNames(name, other.key as IsoName),
       }));
     }
     if (kind === "joliet") {
@@ -452,19 +453,22 @@ class Planner {
           );
         }
       });
-      const names = assignJolietNames(children, max);
-      return names.map((name) => ({
+      return assignJolietNames(children, max).map((name) => ({
         key: name,
         bytes: encodeJolietIdentifier(name),
-        compare: (other) => compareJolietNames(name, other.key as string),
       }));
     }
-    const names = children.map((c) => truncateUtf8(c.name, ISO1999_MAX_BYTES));
-    return names.map((name) => ({
-      key: name,
-      bytes: utf8(name),
-      compare: (other) => compareBytes(utf8(name), utf8(other.key as string)),
-    }));
+    return children.map((c) => {
+      const name = truncateUtf8(c.name, ISO1999_MAX_BYTES);
+      return { key: name, bytes: utf8(name) };
+    });
+  }
+
+  /** The sort order of a tree's identifiers (§9.3 for ISO 9660; whole-name order otherwise). */
+  static compare(kind: TreeKind, a: TreeIdentifier, b: TreeIdentifier): number {
+    if (kind === "iso") return compareIsoNames(a.key as IsoName, b.key as IsoName);
+    if (kind === "joliet") return compareJolietNames(a.key as string, b.key as string);
+    return compareBytes(a.bytes, b.bytes);
   }
 
   dataFor(source: SourceFile, isoPath: string): FileData {
@@ -489,58 +493,40 @@ class Planner {
     const rr = kind === "iso" && this.options.rockRidge !== "off";
     const records: PlannedRecord[] = [];
     const add = (
-      kind: PlannedRecord["kind"],
+      recordKind: PlannedRecord["kind"],
       entry: TreeEntry | undefined,
-      identifier: Uint8Array,
       section: number,
       sectionCount: number,
-      entries: SuspEntry[] | undefined,
     ) => {
-      const base = directoryRecordByteLength(identifier.byteLength, 0);
-      const budget = DIRECTORY_RECORD_MAX_BYTES - base;
-      const systemUse = entries ? layoutSystemUse(entries, budget) : undefined;
-      const byteLength = directoryRecordByteLength(
-        identifier.byteLength,
-        systemUse ? entriesByteLength(systemUse.inRecord) : 0,
-      );
+      const identifier = recordIdentifier(recordKind, entry);
+      let systemUse: SystemUseLayout | undefined;
+      let systemUseByteLength = 0;
+      if (rr) {
+        const entries = this.rrEntries(dir, recordKind, entry);
+        const budget = DIRECTORY_RECORD_MAX_BYTES - directoryRecordByteLength(identifier.byteLength, 0);
+        systemUseByteLength = entriesByteLength(entries);
+        if (systemUseByteLength > budget) {
+          systemUse = layoutSystemUse(entries, budget);
+          systemUseByteLength = entriesByteLength(systemUse.inRecord);
+        }
+      }
       records.push({
-        kind,
+        kind: recordKind,
         entry,
         section,
         sectionCount,
-        identifier,
         systemUse,
-        encodedSystemUse: systemUse && systemUse.continuation.length === 0
-          ? encodeSuspEntries(systemUse.inRecord)
-          : undefined,
-        byteLength,
+        byteLength: directoryRecordByteLength(identifier.byteLength, systemUseByteLength),
         sectorIndex: 0,
         byteOffset: 0,
         continuationPlaces: [],
       });
     };
-    const selfEntries = rr ? this.rrAttributes(dir.source, dir) : undefined;
-    if (rr && !dir.parent) {
-      selfEntries!.unshift({ signature: "SP", skipByteLength: 0 });
-      selfEntries!.push(RRIP_1991A);
-    }
-    add("self", undefined, IDENTIFIER_SELF, 0, 1, selfEntries);
-    add(
-      "parent",
-      undefined,
-      IDENTIFIER_PARENT,
-      0,
-      1,
-      rr ? this.rrAttributes((dir.parent ?? dir).source, dir.parent ?? dir) : undefined,
-    );
+    add("self", undefined, 0, 1);
+    add("parent", undefined, 0, 1);
     for (const child of dir.children) {
       const sections = child.data ? sectionLengths(child.data.source.byteLength).length : 1;
-      for (let s = 0; s < sections; s++) {
-        const entries = rr
-          ? [...this.rrAttributes(child.source, child.directory), ...this.rrNameAndLink(child.source)]
-          : undefined;
-        add("entry", child, child.identifier, s, sections, entries);
-      }
+      for (let s = 0; s < sections; s++) add("entry", child, s, sections);
     }
     // Pack records into sectors without crossing a boundary (§6.8.1).
     let sector = 0;
@@ -556,6 +542,24 @@ class Planner {
     }
     dir.records = records;
     dir.sectorCount = sector + 1;
+  }
+
+  /** The Rock Ridge entries of one record of `dir` (derived again when encoding: nothing is kept). */
+  rrEntries(
+    dir: TreeDirectory,
+    recordKind: PlannedRecord["kind"],
+    entry: TreeEntry | undefined,
+  ): SuspEntry[] {
+    if (recordKind === "self") {
+      const entries = this.rrAttributes(dir.source, dir);
+      if (!dir.parent) {
+        entries.unshift({ signature: "SP", skipByteLength: 0 });
+        entries.push(RRIP_1991A);
+      }
+      return entries;
+    }
+    if (recordKind === "parent") return this.rrAttributes((dir.parent ?? dir).source, dir.parent ?? dir);
+    return [...this.rrAttributes(entry!.source, entry!.directory), ...this.rrNameAndLink(entry!.source)];
   }
 
   rrAttributes(source: SourceNode, dir: TreeDirectory | undefined): SuspEntry[] {
@@ -714,9 +718,10 @@ class Planner {
     };
   }
 
-  encodeDirectory(dir: TreeDirectory): Uint8Array {
+  encodeDirectory(dir: TreeDirectory, kind: TreeKind): Uint8Array {
     const out = new Uint8Array(dir.sectorCount * SECTOR_BYTES);
     const time = this.options.fileTimeOverride;
+    const rr = kind === "iso" && this.options.rockRidge !== "off";
     for (const r of dir.records) {
       let extentLba: number;
       let dataByteLength: number;
@@ -736,21 +741,27 @@ class Planner {
           dataByteLength = entry.directory.sectorCount * SECTOR_BYTES;
           fileFlags = FILE_FLAGS.directory;
         } else if (entry.data) {
-          const lengths = sectionLengths(entry.data.source.byteLength);
-          const before = lengths.slice(0, r.section).reduce((sum, n) => sum + n, 0);
-          extentLba = entry.data.lba + before / SECTOR_BYTES;
-          dataByteLength = lengths[r.section];
-          if (r.section < r.sectionCount - 1) fileFlags |= FILE_FLAGS.multiExtent;
+          if (r.sectionCount === 1) {
+            extentLba = entry.data.lba;
+            dataByteLength = entry.data.source.byteLength;
+          } else {
+            const lengths = sectionLengths(entry.data.source.byteLength);
+            const before = lengths.slice(0, r.section).reduce((sum, n) => sum + n, 0);
+            extentLba = entry.data.lba + before / SECTOR_BYTES;
+            dataByteLength = lengths[r.section];
+            if (r.section < r.sectionCount - 1) fileFlags |= FILE_FLAGS.multiExtent;
+          }
         } else {
           extentLba = this.zeroBlockLba;
           dataByteLength = 0;
         }
       }
-      const systemUse = r.encodedSystemUse ??
-        (r.systemUse
-          ? encodeSuspEntries(placeContinuation(r.systemUse, r.continuationPlaces).inRecord)
-          : EMPTY);
-      const bytes = encodeDirectoryRecord({
+      const systemUse = !rr
+        ? EMPTY
+        : r.systemUse
+        ? placeContinuation(r.systemUse, r.continuationPlaces).inRecord
+        : this.rrEntries(dir, r.kind, r.entry);
+      const written = writeDirectoryRecord(out, r.sectorIndex * SECTOR_BYTES + r.byteOffset, {
         extendedAttributeRecordLength: 0,
         extentLba,
         dataByteLength,
@@ -759,18 +770,21 @@ class Planner {
         fileUnitSize: 0,
         interleaveGapSize: 0,
         volumeSequenceNumber: 1,
-        identifier: r.identifier,
-        systemUse,
-      });
-      if (bytes.byteLength !== r.byteLength) {
+        identifier: recordIdentifier(r.kind, r.entry),
+      }, systemUse);
+      if (written !== r.byteLength) {
         throw new LayoutError(
-          `Cannot encode record in "/${dir.isoPath}": ${bytes.byteLength} bytes, planned ${r.byteLength}`,
+          `Cannot encode record in "/${dir.isoPath}": ${written} bytes, planned ${r.byteLength}`,
         );
       }
-      out.set(bytes, r.sectorIndex * SECTOR_BYTES + r.byteOffset);
     }
     return out;
   }
+}
+
+/** The identifier of a record: 0x00 for ".", 0x01 for "..", else the entry's. */
+function recordIdentifier(kind: PlannedRecord["kind"], entry: TreeEntry | undefined): Uint8Array {
+  return kind === "self" ? IDENTIFIER_SELF : kind === "parent" ? IDENTIFIER_PARENT : entry!.identifier;
 }
 
 /**

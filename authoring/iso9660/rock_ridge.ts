@@ -146,10 +146,11 @@ const PLACEHOLDER_CE: SuspEntry = { signature: "CE", blockLba: 0, byteOffset: 0,
  * ```
  */
 export function layoutSystemUse(
-  entries: readonly SuspEntry[],
+  allEntries: readonly SuspEntry[],
   budgetBytes: number,
   areaMaxBytes = 2048,
 ): SystemUseLayout {
+  let entries = allEntries;
   if (entriesByteLength(entries) <= budgetBytes) return { inRecord: entries, continuation: [] };
   const inRecord: SuspEntry[] = [];
   let used = 0;
@@ -160,7 +161,22 @@ export function layoutSystemUse(
     inRecord.push(entries[i]);
     i++;
   }
+  // A name that does not fit starts in the record (NM with CONTINUE) and ends in the continuation
+  // area, as xorriso and genisoimage write it: readers that ignore CE still see most of the name.
+  const rest = [...entries.slice(i)];
+  const room = budgetBytes - used - CE_ENTRY_BYTES - 5;
+  const first = rest[0];
+  if (first?.signature === "NM" && room >= 8) {
+    inRecord.push({
+      signature: "NM",
+      flags: first.flags | NM_FLAGS.continue,
+      name: first.name.subarray(0, room),
+    });
+    rest[0] = { signature: "NM", flags: first.flags, name: first.name.subarray(room) };
+  }
   inRecord.push(PLACEHOLDER_CE);
+  entries = rest;
+  i = 0;
   const areas: SuspEntry[][] = [];
   let area: SuspEntry[] = [];
   let areaUsed = 0;
@@ -205,7 +221,8 @@ export function placeContinuation(
 
 /**
  * Applies `-r` (rational Rock Ridge): owner and group 0, read for everyone, execute for everyone
- * if anyone may execute (always for directories), no write bits, no set-id bits.
+ * if anyone may execute (always for directories), no write bits, no set-id bits. Symbolic links
+ * too (0o120777 → 0o120555), as xorriso does.
  *
  * @example
  * ```ts
@@ -214,7 +231,6 @@ export function placeContinuation(
  */
 export function rationalizeMode(mode: number): number {
   const type = mode & POSIX_FILE_TYPE.mask;
-  if (type === POSIX_FILE_TYPE.symlink) return mode;
   const anyExecute = (mode & 0o111) !== 0 || type === POSIX_FILE_TYPE.directory;
-  return type | 0o444 | (anyExecute ? 0o111 : 0) | (mode & 0o1000);
+  return type | 0o444 | (anyExecute ? 0o111 : 0);
 }

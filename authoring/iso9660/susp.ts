@@ -12,7 +12,7 @@ import {
   encodeDecDatetime,
   recordingDatetimeBytes,
 } from "./datetime.ts";
-import { getUint32Both, latin1, setUint32Both, viewOf } from "./numbers.ts";
+import { getUint32Both, latin1, putUint32Both, viewOf } from "./numbers.ts";
 
 /** SUSP §5.3 "SP": SUSP is in use; first entry of the root's "." record. */
 export interface SpEntry {
@@ -198,12 +198,18 @@ export function suspEntryByteLength(entry: SuspEntry): number {
  * ```
  */
 export function encodeSuspEntry(entry: SuspEntry): Uint8Array {
+  const out = new Uint8Array(suspEntryByteLength(entry));
+  writeSuspEntry(out, 0, entry);
+  return out;
+}
+
+/** Writes one entry into `target` at `at`; returns the bytes written (LEN_SUE). */
+export function writeSuspEntry(target: Uint8Array, at: number, entry: SuspEntry): number {
   const length = suspEntryByteLength(entry);
   if (length > 255) {
     throw new RangeError(`Cannot encode ${entry.signature} entry: ${length} bytes exceed 255`);
   }
-  const out = new Uint8Array(length);
-  const view = viewOf(out);
+  const out = at === 0 && target.byteLength === length ? target : target.subarray(at, at + length);
   const name = entry.signature === "unknown" ? entry.name : entry.signature;
   out[0] = name.charCodeAt(0); // 0: signature word
   out[1] = name.charCodeAt(1);
@@ -216,9 +222,9 @@ export function encodeSuspEntry(entry: SuspEntry): Uint8Array {
       out[6] = entry.skipByteLength; // 6: LEN_SKP
       break;
     case "CE":
-      setUint32Both(view, 4, entry.blockLba); // 4: block location of continuation area, 733
-      setUint32Both(view, 12, entry.byteOffset); // 12: offset within that block, 733
-      setUint32Both(view, 20, entry.byteLength); // 20: length of continuation area, 733
+      putUint32Both(out, 4, entry.blockLba); // 4: block location of continuation area, 733
+      putUint32Both(out, 12, entry.byteOffset); // 12: offset within that block, 733
+      putUint32Both(out, 20, entry.byteLength); // 20: length of continuation area, 733
       break;
     case "ER": {
       out[4] = entry.identifier.length; // 4: LEN_ID
@@ -233,15 +239,15 @@ export function encodeSuspEntry(entry: SuspEntry): Uint8Array {
     case "RE":
       break;
     case "PX":
-      setUint32Both(view, 4, entry.mode); // 4: st_mode, 733
-      setUint32Both(view, 12, entry.linkCount); // 12: st_nlink, 733
-      setUint32Both(view, 20, entry.uid); // 20: st_uid, 733
-      setUint32Both(view, 28, entry.gid); // 28: st_gid, 733
-      if (entry.serialNumber !== undefined) setUint32Both(view, 36, entry.serialNumber); // 36: st_ino (RRIP 1.12)
+      putUint32Both(out, 4, entry.mode); // 4: st_mode, 733
+      putUint32Both(out, 12, entry.linkCount); // 12: st_nlink, 733
+      putUint32Both(out, 20, entry.uid); // 20: st_uid, 733
+      putUint32Both(out, 28, entry.gid); // 28: st_gid, 733
+      if (entry.serialNumber !== undefined) putUint32Both(out, 36, entry.serialNumber); // 36: st_ino (RRIP 1.12)
       break;
     case "PN":
-      setUint32Both(view, 4, entry.deviceHigh); // 4: dev_t high, 733
-      setUint32Both(view, 12, entry.deviceLow); // 12: dev_t low, 733
+      putUint32Both(out, 4, entry.deviceHigh); // 4: dev_t high, 733
+      putUint32Both(out, 12, entry.deviceLow); // 12: dev_t low, 733
       break;
     case "SL": {
       out[4] = entry.flags; // 4: flags (bit 0 CONTINUE)
@@ -268,28 +274,30 @@ export function encodeSuspEntry(entry: SuspEntry): Uint8Array {
       break;
     }
     case "CL":
-      setUint32Both(view, 4, entry.childLba); // 4: location of child directory, 733
+      putUint32Both(out, 4, entry.childLba); // 4: location of child directory, 733
       break;
     case "PL":
-      setUint32Both(view, 4, entry.parentLba); // 4: location of parent directory, 733
+      putUint32Both(out, 4, entry.parentLba); // 4: location of parent directory, 733
       break;
     case "unknown":
       out.set(entry.data, 4);
       break;
   }
-  return out;
+  return length;
 }
 
 /** Encodes a sequence of entries back to back. */
 export function encodeSuspEntries(entries: readonly SuspEntry[]): Uint8Array {
-  const parts = entries.map(encodeSuspEntry);
-  const out = new Uint8Array(parts.reduce((sum, p) => sum + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
+  const out = new Uint8Array(entries.reduce((sum, e) => sum + suspEntryByteLength(e), 0));
+  writeSuspEntries(out, 0, entries);
   return out;
+}
+
+/** Writes entries back to back into `target` from `at`; returns the bytes written. */
+export function writeSuspEntries(target: Uint8Array, at: number, entries: readonly SuspEntry[]): number {
+  let written = 0;
+  for (const entry of entries) written += writeSuspEntry(target, at + written, entry);
+  return written;
 }
 
 /**

@@ -101,7 +101,7 @@ export function isoBuildRequest(o: MkisofsOptions, env: RequestEnvironment): Iso
     plan: {
       ...base,
       identifiers: {
-        volumeId: o.volumeId ?? "CDROM",
+        volumeId: o.volumeId ?? "ISOIMAGE",
         volumeSetId: o.volumeSetId ?? "",
         publisher: o.publisher ?? "",
         preparer: o.preparer ?? `DISCWRIGHT ${DISCWRIGHT_VERSION}`,
