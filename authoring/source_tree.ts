@@ -228,6 +228,7 @@ class Scanner {
     for (const entry of entries) {
       const childPath = `${hostPath.replace(/\/+$/, "")}/${entry.name}`;
       if (this.excluded(entry.name, childPath)) continue;
+      checkName(entry.name, childPath); // before stat: a name that is not UTF-8 cannot be stat'ed by it
       children.push(this.scanNode(childPath, entry.name, this.stat(childPath, childPath)));
     }
     this.#onPath.delete(key);

@@ -186,10 +186,13 @@ export class RegionListBuilder {
     return this.#byteLength;
   }
 
-  /** Appends a region. */
+  /**
+   * Appends a region. Empty regions are dropped, except empty files: the writer still checks that
+   * they are empty (a file that grew since it was scanned is an error).
+   */
   add(region: Region): this {
     const length = regionByteLength(region);
-    if (length > 0) {
+    if (length > 0 || region.kind === "file") {
       this.#regions.push(region);
       this.#byteLength += length;
     }

@@ -25,10 +25,12 @@ Deno.test("regions: random reads equal the streamed image, for every region kind
     expected.set(fileBytes.subarray(100, 4100), 13);
     expected.set([9, 9, 9, 9], 4013);
     assert.deepEqual(await collect(regionStream(list)), expected);
-    await fc.assert(fc.asyncProperty(fc.nat({ max: expected.length }), fc.nat({ max: 300 }), async (at, length) => {
-      const n = Math.min(length, expected.length - at);
-      assert.deepEqual(await list.read(at, n), expected.subarray(at, at + n));
-    }));
+    await fc.assert(
+      fc.asyncProperty(fc.nat({ max: expected.length }), fc.nat({ max: 300 }), async (at, length) => {
+        const n = Math.min(length, expected.length - at);
+        assert.deepEqual(await list.read(at, n), expected.subarray(at, at + n));
+      }),
+    );
     list.close();
   } finally {
     await Deno.remove(dir, { recursive: true });

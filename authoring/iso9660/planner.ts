@@ -340,7 +340,10 @@ class Planner {
     if (this.needsZeroBlock) out.zeros("zero block for empty files", SECTOR_BYTES);
     const files = new Map<string, PlannedFile>();
     for (const data of ordered) {
-      if (data.source.byteLength === 0) continue;
+      if (data.source.byteLength === 0) {
+        out.file(data.isoPath, data.source.hostPath!, 0); // no bytes, but still checked when writing
+        continue;
+      }
       if (out.byteLength !== data.lba * SECTOR_BYTES) {
         throw new LayoutError(
           `Cannot place "${data.isoPath}": writer is at byte ${out.byteLength}, planned LBA ${data.lba}`,
