@@ -10,7 +10,8 @@
  * @module
  */
 
-import type { RegionList } from "./regions.ts";
+import { SourceError } from "./errors.ts";
+import { describeOsError, type RegionList } from "./regions.ts";
 
 /**
  * Fixed-size blocks read at random.
@@ -114,7 +115,12 @@ export class FileBlockDevice implements BlockDevice {
   /** Opens `path` read-only; its size is taken now. */
   static async open(path: string, blockByteLength = 2048): Promise<FileBlockDevice> {
     checkBlockByteLength(blockByteLength);
-    const file = await Deno.open(path, { read: true });
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(path, { read: true });
+    } catch (error) {
+      throw new SourceError(`Cannot open image: ${describeOsError(error)}`, path, { cause: error });
+    }
     try {
       const { size, isFile } = await file.stat();
       if (!isFile) throw new TypeError(`Cannot open block device: "${path}" is not a regular file`);

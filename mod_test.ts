@@ -1,0 +1,60 @@
+/** Locks the public export list: a change to the API must change this test on purpose. */
+import assert from "node:assert/strict";
+import * as mod from "./mod.ts";
+
+Deno.test("mod.ts: public value exports", () => {
+  assert.deepEqual(Object.keys(mod).sort(), [
+    "DISCWRIGHT_VERSION",
+    "FileBlockDevice",
+    "FormatError",
+    "LayoutError",
+    "MKISOFS_HELP",
+    "MKISOFS_VERSION_TEXT",
+    "MemoryBlockDevice",
+    "RegionBlockDevice",
+    "RegionList",
+    "RegionListBuilder",
+    "SourceError",
+    "UsageError",
+    "buildIso",
+    "defaultIsoPlanOptions",
+    "describeIso",
+    "extractIso",
+    "formatIsoInfo",
+    "globToRegExp",
+    "isoBuildRequest",
+    "lookupHostId",
+    "openIso",
+    "overlay",
+    "parseMkisofsArgs",
+    "planIso",
+    "planIsoBuild",
+    "readRegionChunks",
+    "regionStream",
+    "scanSources",
+    "sectionLengths",
+    "verifyIso",
+    "writeRegionsToFile",
+  ]);
+});
+
+Deno.test("mod.ts: the README's library example runs (plan, write, read back)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${dir}/tree/docs`, { recursive: true });
+    await Deno.writeTextFile(`${dir}/tree/docs/hello.txt`, "hello\n");
+    const tree = mod.scanSources([{ hostPath: `${dir}/tree` }]);
+    const plan = mod.planIso(tree, mod.defaultIsoPlanOptions({ rockRidge: "rationalized", joliet: true }));
+    await mod.writeRegionsToFile(plan.regions, `${dir}/example.iso`);
+    using device = await mod.FileBlockDevice.open(`${dir}/example.iso`);
+    const image = await mod.openIso(device);
+    const paths: string[] = [];
+    for await (const entry of image.walk(image.defaultView, "/")) {
+      paths.push(`${entry.path}:${entry.byteLength}`);
+    }
+    assert.deepEqual(paths.filter((p) => !p.startsWith(":")), ["docs:2048", "docs/hello.txt:6"]);
+    assert.equal((await mod.verifyIso(device)).summary.ok, true);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
