@@ -54,6 +54,16 @@ export function isoBuildRequest(o: MkisofsOptions, env: RequestEnvironment): Iso
       "-checksum_algorithm_iso/-checksum_algorithm_template only affect Jigdo output: accepted, no effect",
     );
   }
+  const noEffect: [boolean, string][] = [
+    [o.acl, "--acl (ACLs are not recorded)"],
+    [o.xattr !== "off", "--xattr (extended attributes are not recorded)"],
+    [o.hardlinks, "--hardlinks (hard links share their data extent in any case)"],
+    [o.jolietUtf16, '-joliet-utf16 (Joliet names are UCS-2; characters outside the BMP become "_")'],
+    [o.emulToc, "--emul-toc (single-session images need no emulated TOC)"],
+    [o.applicationUse !== undefined, "--application_use (the Application Use field is left blank)"],
+    [o.logFile !== undefined, "-log-file (messages go to standard error)"],
+  ];
+  for (const [given, what] of noEffect) if (given) notes.push(`accepted without effect: ${what}`);
 
   const readList = (option: string, path: string): string[] => {
     try {
@@ -156,6 +166,12 @@ function refuseUnsupported(o: MkisofsOptions): void {
     refuse("--protective-msdos-label", "hybrid MBR/GPT images are not supported yet");
   }
   if (o.hfsplus) refuse("-hfsplus", "HFS+ is not supported");
+  if (o.rrRelocDir !== undefined && !o.disableDeepRelocation) {
+    refuse(
+      "-rr_reloc_dir",
+      "Rock Ridge relocation is not supported (deep directories are written in place, as xorriso does by default)",
+    );
+  }
   if (o.md5) refuse("--md5", "MD5 checksum tags are not supported yet");
   if (o.transparentCompression) refuse("-z", "zisofs compression is not supported");
 }
