@@ -166,19 +166,7 @@ class Scanner {
 
   scanNode(hostPath: string, name: string, info: Deno.FileInfo): SourceNode {
     checkName(name, hostPath);
-    const common = {
-      name,
-      hostPath,
-      mode: info.mode ?? 0o100644,
-      uid: info.uid ?? 0,
-      gid: info.gid ?? 0,
-      mtime: info.mtime ?? new Date(0),
-      atime: info.atime ?? info.mtime ?? new Date(0),
-      ctime: info.ctime ?? info.mtime ?? new Date(0),
-      hiddenIso: false,
-      hiddenJoliet: false,
-      sortWeight: 0,
-    };
+    const common = commonFields(name, hostPath, info, 0o100644);
     if (info.isDirectory) return this.scanDirectory(hostPath, name, info);
     if (info.isFile) {
       return {
@@ -233,21 +221,29 @@ class Scanner {
     }
     this.#onPath.delete(key);
     return {
-      name,
-      hostPath,
-      mode: info.mode ?? 0o040755,
-      uid: info.uid ?? 0,
-      gid: info.gid ?? 0,
-      mtime: info.mtime ?? new Date(0),
-      atime: info.atime ?? info.mtime ?? new Date(0),
-      ctime: info.ctime ?? info.mtime ?? new Date(0),
-      hiddenIso: false,
-      hiddenJoliet: false,
-      sortWeight: 0,
+      ...commonFields(name, hostPath, info, 0o040755),
       kind: "directory",
       children,
     };
   }
+}
+
+/** The attributes every node has, from a stat result. */
+function commonFields(name: string, hostPath: string, info: Deno.FileInfo, defaultMode: number) {
+  const mtime = info.mtime ?? new Date(0);
+  return {
+    name,
+    hostPath,
+    mode: info.mode ?? defaultMode,
+    uid: info.uid ?? 0,
+    gid: info.gid ?? 0,
+    mtime,
+    atime: info.atime ?? mtime,
+    ctime: info.ctime ?? mtime,
+    hiddenIso: false,
+    hiddenJoliet: false,
+    sortWeight: 0,
+  };
 }
 
 function checkName(name: string, hostPath: string): void {

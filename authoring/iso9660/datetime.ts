@@ -39,8 +39,21 @@ export function encodeDecDatetime(date: Date | undefined): Uint8Array {
 export function decodeDecDatetime(bytes: Uint8Array, at: number): Date | undefined {
   let digits = "";
   for (let i = 0; i < 16; i++) digits += String.fromCharCode(bytes[at + i]);
-  if (!/^\d{16}$/.test(digits) || digits === "0000000000000000") return undefined;
-  const offsetMinutes = ((bytes[at + 16] << 24) >> 24) * 15;
+  if (digits === "0000000000000000") return undefined;
+  return parseDecDigits(digits, ((bytes[at + 16] << 24) >> 24) * 15);
+}
+
+/**
+ * Parses the 16 digits YYYYMMDDhhmmsscc of a §8.4.26.1 date (also the form of
+ * `--modification-date=`), given as local time at `offsetMinutes` from UTC.
+ *
+ * @example
+ * ```ts
+ * parseDecDigits("2024010203040500")?.toISOString(); // "2024-01-02T03:04:05.000Z"
+ * ```
+ */
+export function parseDecDigits(digits: string, offsetMinutes = 0): Date | undefined {
+  if (!/^\d{16}$/.test(digits)) return undefined;
   const utc = Date.UTC(
     Number(digits.slice(0, 4)),
     Number(digits.slice(4, 6)) - 1,

@@ -5,6 +5,7 @@
  */
 
 import { UsageError } from "../../image/errors.ts";
+import { parseDecDigits } from "../iso9660/datetime.ts";
 import { defaultIsoPlanOptions, type IsoPlanOptions } from "../iso9660/planner.ts";
 import type { Pathspec, ScanOptions } from "../source_tree.ts";
 import { DISCWRIGHT_VERSION } from "./help.ts";
@@ -185,17 +186,8 @@ function parseSourceDateEpoch(value: string | undefined): Date | undefined {
 }
 
 function parseTimeString(text: string, option: string): Date {
-  if (/^\d{16}$/.test(text)) {
-    return new Date(Date.UTC(
-      Number(text.slice(0, 4)),
-      Number(text.slice(4, 6)) - 1,
-      Number(text.slice(6, 8)),
-      Number(text.slice(8, 10)),
-      Number(text.slice(10, 12)),
-      Number(text.slice(12, 14)),
-      Number(text.slice(14, 16)) * 10,
-    ));
-  }
+  const digits = parseDecDigits(text);
+  if (digits) return digits;
   if (/^=?\d+$/.test(text)) return new Date(Number(text.replace("=", "")) * 1000);
   const date = new Date(text);
   if (Number.isNaN(date.getTime())) throw new UsageError(`Cannot use ${option}: "${text}" is not a time`);
