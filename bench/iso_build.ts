@@ -5,7 +5,8 @@
  * - "small": 20,000 files of 1–4 KiB (in 20 directories);
  * - "big": three files of 512 MiB.
  *
- * Runs are interleaved (ours, xorriso, genisoimage, ours, ...) for N=3 rounds; the table shows medians,
+ * Runs are interleaved (the order rotates each round, with a `sync` after each run's cleanup) for N=3
+ * rounds; the table shows medians,
  * the ratios ours/xorriso and ours/genisoimage, and peak RSS. Goals (issue 2): ours no slower than the
  * faster peer on both trees, and at most 256 MiB peak RSS on the small tree.
  *
@@ -259,7 +260,9 @@ async function main() {
   const key = (spec: TreeSpec, tool: Tool) => `${spec.id}/${tool.name}`;
   for (const spec of specs) {
     for (let round = 1; round <= args.rounds; round++) {
-      for (const tool of TOOLS) {
+      // Rotate the order each round so that no tool always runs right after another's big write.
+      const order = TOOLS.map((_, i) => TOOLS[(i + round - 1) % TOOLS.length]);
+      for (const tool of order) {
         const out = `${base}/bench-${tool.name}.iso`;
         const r = results.get(key(spec, tool)) ?? { samples: [], failures: [] };
         results.set(key(spec, tool), r);
@@ -270,6 +273,8 @@ async function main() {
           sample = { seconds: NaN, peakRssKiB: NaN, code: -1, stderr: String(error) };
         }
         await Deno.remove(out).catch(() => {});
+        // Untimed: settle the file system (the freed output, pending writeback) so every run starts alike.
+        await new Deno.Command("sync").output().catch(() => undefined);
         if (sample.code === 0) {
           r.samples.push(sample);
           console.log(
