@@ -253,7 +253,7 @@ function checkName(name: string, hostPath: string): void {
       hostPath,
     );
   }
-  const bytes = new TextEncoder().encode(name).byteLength;
+  const bytes = utf8ByteLength(name);
   if (bytes > MAX_NAME_BYTES) {
     throw new SourceError(
       `Cannot add source: its name is ${bytes} bytes, more than ${MAX_NAME_BYTES}`,
@@ -364,6 +364,21 @@ function applyFlags(dir: SourceDirectory, path: string, options: ScanOptions): v
   };
   const rootWeight = weights.filter((w) => w.isoPath === "");
   walk(dir, path, rootWeight.length > 0 ? rootWeight[rootWeight.length - 1].weight : 0);
+}
+
+/** UTF-8 length of a string, without encoding it. */
+function utf8ByteLength(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      bytes += 4; // a surrogate pair is one 4-byte character
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
 }
 
 /** "/a//b/" → "a/b". */

@@ -253,13 +253,18 @@ export function jolietNameFor(name: string, maxUnits: number): { name: string; t
 
 /**
  * Assigns collision-free Joliet names in one directory (names are compared as written; a counter
- * replaces the tail of the base when two cut names meet).
+ * replaces the tail of the base when two cut names meet). `onTruncated` hears of each name cut.
  */
 export function assignJolietNames(
   children: readonly { readonly name: string }[],
   maxUnits: number,
+  onTruncated?: (index: number) => void,
 ): string[] {
-  const wanted = children.map((c) => jolietNameFor(c.name, maxUnits).name);
+  const wanted = children.map((c, i) => {
+    const joliet = jolietNameFor(c.name, maxUnits);
+    if (joliet.truncated) onTruncated?.(i);
+    return joliet.name;
+  });
   const all = new Set(wanted);
   const used = new Set<string>();
   return wanted.map((name) => {

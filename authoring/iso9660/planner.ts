@@ -40,7 +40,6 @@ import {
   type IsoName,
   type IsoNamingRules,
   JOLIET_MAX_UNITS,
-  jolietNameFor,
 } from "./names.ts";
 import { utf8 } from "./numbers.ts";
 import { encodePathTable, type PathTableRecord, pathTableRecordByteLength } from "./path_table.ts";
@@ -237,6 +236,7 @@ class Planner {
   readonly fileData = new Map<SourceNode | string, FileData>();
   readonly dataInOrder: FileData[] = [];
   readonly linkCounts = new Map<string, number>();
+  readonly nameBytes = new Map<SourceNode, Uint8Array>();
   needsZeroBlock = false;
   zeroBlockLba = 0;
 
@@ -441,17 +441,13 @@ class Planner {
     }
     if (kind === "joliet") {
       const max = this.options.jolietLong ? JOLIET_MAX_UNITS.long : JOLIET_MAX_UNITS.standard;
-      children.forEach((c) => {
-        if (jolietNameFor(c.name, max).truncated) {
-          this.diagnostics.push(
-            `Joliet name of "/${dirPath ? dirPath + "/" : ""}${c.name}" cut to ${max} characters`,
-          );
-        }
-      });
-      return assignJolietNames(children, max).map((name) => ({
-        key: name,
-        bytes: encodeJolietIdentifier(name),
-      }));
+      return assignJolietNames(children, max, (i) =>
+        this.diagnostics.push(
+          `Joliet name of "/${dirPath ? dirPath + "/" : ""}${children[i].name}" cut to ${max} characters`,
+        )).map((name) => ({
+          key: name,
+          bytes: encodeJolietIdentifier(name),
+        }));
     }
     return children.map((c) => {
       const name = truncateUtf8(c.name, ISO1999_MAX_BYTES);
@@ -589,7 +585,13 @@ class Planner {
   }
 
   rrNameAndLink(source: SourceNode): SuspEntry[] {
-    const entries = nameEntries(source.name);
+    // Sizing and encoding both ask: encode each name once.
+    let name = this.nameBytes.get(source);
+    if (!name) {
+      name = utf8(source.name);
+      this.nameBytes.set(source, name);
+    }
+    const entries = nameEntries(name);
     if (source.kind === "symlink") entries.push(...symlinkEntries(source.target));
     if (source.kind === "charDevice" || source.kind === "blockDevice") {
       entries.splice(1, 0, deviceEntry(source.rdev));

@@ -51,8 +51,8 @@ export function attributeEntries(a: RockRidgeAttributes): SuspEntry[] {
  * nameEntries("hello.txt"); // [{ signature: "NM", flags: 0, name: "hello.txt" bytes }]
  * ```
  */
-export function nameEntries(name: string): SuspEntry[] {
-  const bytes = utf8(name);
+export function nameEntries(name: string | Uint8Array): SuspEntry[] {
+  const bytes = typeof name === "string" ? utf8(name) : name;
   const entries: SuspEntry[] = [];
   for (let at = 0; at < bytes.byteLength || entries.length === 0; at += MAX_ENTRY_DATA_BYTES) {
     const piece = bytes.subarray(at, at + MAX_ENTRY_DATA_BYTES);
