@@ -39,6 +39,7 @@ export {
 
 // Authoring: sources, planning, the mkisofs dialect
 export {
+  addVirtualFile,
   globToRegExp,
   type Pathspec,
   type ScanOptions,
@@ -47,6 +48,7 @@ export {
   type SourceFile,
   type SourceNode,
   type SourceTree,
+  type VirtualFile,
 } from "./authoring/source_tree.ts";
 export {
   defaultIsoPlanOptions,

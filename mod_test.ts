@@ -16,6 +16,7 @@ Deno.test("mod.ts: public value exports", () => {
     "RegionListBuilder",
     "SourceError",
     "UsageError",
+    "addVirtualFile",
     "buildIso",
     "defaultIsoPlanOptions",
     "describeIso",

@@ -7,7 +7,7 @@
  */
 
 import { SourceError } from "../image/errors.ts";
-import { describeOsError } from "../image/regions.ts";
+import { describeOsError, type Region, regionByteLength } from "../image/regions.ts";
 
 interface SourceCommon {
   /** Name in the image (the last path component), as UTF-8 text. */
@@ -36,6 +36,11 @@ export interface SourceFile extends SourceCommon {
   readonly byteLength: number;
   /** "dev:ino" for files with more than one link (data is written once per key). */
   readonly inodeKey: string | undefined;
+  /**
+   * Contents given as regions instead of a host file (a FAT image planned on the fly, the boot
+   * catalog): `byteLength` bytes in total. `hostPath` is then only a label.
+   */
+  readonly contents?: readonly Region[];
 }
 
 /** A directory and its children (sorted by name). */
@@ -364,6 +369,65 @@ function applyFlags(dir: SourceDirectory, path: string, options: ScanOptions): v
   };
   const rootWeight = weights.filter((w) => w.isoPath === "");
   walk(dir, path, rootWeight.length > 0 ? rootWeight[rootWeight.length - 1].weight : 0);
+}
+
+/** What {@link addVirtualFile} needs. */
+export interface VirtualFile {
+  /** Image path, "dir/name" ("/" separated; missing directories are made). */
+  readonly isoPath: string;
+  readonly contents: readonly Region[];
+  /** Modification time (and access and change time). */
+  readonly time: Date;
+  readonly mode?: number;
+  readonly hiddenIso?: boolean;
+  readonly hiddenJoliet?: boolean;
+  /** Higher weights are placed earlier in the data area (boot images go first). */
+  readonly sortWeight?: number;
+}
+
+/**
+ * Adds a file whose bytes come from regions (not from a host file) to a scanned tree, replacing
+ * any entry of that path. Returns the new node.
+ *
+ * @example
+ * ```ts
+ * addVirtualFile(tree, { isoPath: "boot/efi.img", contents: fatPlan.regions.regions, time: new Date(0) });
+ * ```
+ */
+export function addVirtualFile(tree: SourceTree, file: VirtualFile): SourceFile {
+  const parts = normalizeIsoPath(file.isoPath).split("/");
+  const name = parts.pop()!;
+  let dir = tree.root;
+  let path = "";
+  for (const part of parts) {
+    path += `/${part}`;
+    dir = ensureDirectory(dir, part, file.time, path);
+  }
+  checkName(name, file.isoPath);
+  const node: SourceFile = {
+    kind: "file",
+    name,
+    hostPath: `(${file.isoPath})`,
+    mode: file.mode ?? 0o100644,
+    uid: 0,
+    gid: 0,
+    mtime: file.time,
+    atime: file.time,
+    ctime: file.time,
+    hiddenIso: file.hiddenIso ?? false,
+    hiddenJoliet: file.hiddenJoliet ?? false,
+    sortWeight: file.sortWeight ?? 0,
+    byteLength: file.contents.reduce((sum, r) => sum + regionByteLength(r), 0),
+    inodeKey: undefined,
+    contents: file.contents,
+  };
+  const index = dir.children.findIndex((c) => c.name === name);
+  if (index >= 0) dir.children[index] = node;
+  else {
+    dir.children.push(node);
+    sortTree(dir);
+  }
+  return node;
 }
 
 /** UTF-8 length of a string, without encoding it. */

@@ -333,7 +333,8 @@ class Planner {
     const files = new Map<string, PlannedFile>();
     for (const data of ordered) {
       if (data.source.byteLength === 0) {
-        out.file(data.isoPath, data.source.hostPath!, 0); // no bytes, but still checked when writing
+        // No bytes, but a host file is still checked when writing (it must still be empty).
+        if (!data.source.contents) out.file(data.isoPath, data.source.hostPath!, 0);
         continue;
       }
       if (out.byteLength !== data.lba * SECTOR_BYTES) {
@@ -341,8 +342,9 @@ class Planner {
           `Cannot place "${data.isoPath}": writer is at byte ${out.byteLength}, planned LBA ${data.lba}`,
         );
       }
-      out.file(data.isoPath, data.source.hostPath!, data.source.byteLength);
-      out.padTo(`${data.isoPath} padding`, SECTOR_BYTES);
+      if (data.source.contents) { for (const region of data.source.contents) out.add(region); }
+      else out.file(data.isoPath, data.source.hostPath!, data.source.byteLength);
+      out.padTo("file padding", SECTOR_BYTES);
     }
     for (const data of this.fileData.values()) {
       files.set(data.isoPath, {

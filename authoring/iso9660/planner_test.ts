@@ -146,3 +146,20 @@ Deno.test("planner: the same tree and options give identical bytes", async () =>
   const metadataBytes = a.files.get("d/x")!.lba * SECTOR_BYTES;
   assert.deepEqual(await a.regions.read(0, metadataBytes), await b.regions.read(0, metadataBytes));
 });
+
+Deno.test("planner: a virtual file's regions are written as its data, placed by sort weight", async () => {
+  const t = tree([file("a.txt", 10)]);
+  const { addVirtualFile } = await import("../source_tree.ts");
+  addVirtualFile(t, {
+    isoPath: "boot/catalog.bin",
+    contents: [{ kind: "bytes", label: "catalog", bytes: new Uint8Array(2048).fill(0xab) }],
+    time,
+    sortWeight: 100,
+  });
+  const plan = planIso(t, defaultIsoPlanOptions({ volumeTime: time }));
+  const catalog = plan.files.get("boot/catalog.bin")!;
+  assert.equal(catalog.byteLength, 2048);
+  assert.ok(catalog.lba < plan.files.get("a.txt")!.lba); // heavier first
+  const bytes = await plan.regions.read(catalog.lba * SECTOR_BYTES, 2048);
+  assert.ok(bytes.every((b) => b === 0xab));
+});
