@@ -4,6 +4,7 @@
  */
 
 import { type ProgressCallback, writeRegionsToFile } from "../image/region_writer.ts";
+import { planElToritoIso } from "./eltorito/plan.ts";
 import { type IsoPlan, planIso } from "./iso9660/planner.ts";
 import type { IsoBuildRequest } from "./mkisofs/request.ts";
 import { scanSources } from "./source_tree.ts";
@@ -18,7 +19,9 @@ import { scanSources } from "./source_tree.ts";
  * ```
  */
 export function planIsoBuild(request: IsoBuildRequest): IsoPlan {
-  return planIso(scanSources(request.pathspecs, request.scan), request.plan);
+  const tree = scanSources(request.pathspecs, request.scan);
+  if (request.elTorito) return planElToritoIso(tree, request.plan, request.elTorito);
+  return planIso(tree, request.plan);
 }
 
 /**

@@ -245,13 +245,15 @@ export class RegionListBuilder {
 export function overlay(
   list: RegionList,
   byteOffset: number,
-  bytes: Uint8Array,
+  patch: Uint8Array | Region,
   label = "patch",
 ): RegionList {
-  const end = byteOffset + bytes.byteLength;
+  const patchRegion: Region = patch instanceof Uint8Array ? { kind: "bytes", label, bytes: patch } : patch;
+  const patchLength = regionByteLength(patchRegion);
+  const end = byteOffset + patchLength;
   if (byteOffset < 0 || end > list.byteLength) {
     throw new RangeError(
-      `Cannot overlay ${bytes.byteLength} bytes at ${byteOffset}: image has ${list.byteLength}`,
+      `Cannot overlay ${patchLength} bytes at ${byteOffset}: image has ${list.byteLength}`,
     );
   }
   const out: Region[] = [];
@@ -262,7 +264,7 @@ export function overlay(
     const regionEnd = start + length;
     if (regionEnd <= byteOffset || start >= end) {
       if (!placed && start >= end) {
-        out.push({ kind: "bytes", label, bytes });
+        out.push(patchRegion);
         placed = true;
       }
       out.push(region);
@@ -270,12 +272,12 @@ export function overlay(
     }
     if (start < byteOffset) out.push(sliceRegion(region, 0, byteOffset - start));
     if (!placed) {
-      out.push({ kind: "bytes", label, bytes });
+      out.push(patchRegion);
       placed = true;
     }
     if (regionEnd > end) out.push(sliceRegion(region, end - start, regionEnd - start));
   });
-  if (!placed) out.push({ kind: "bytes", label, bytes });
+  if (!placed) out.push(patchRegion);
   return new RegionList(out);
 }
 

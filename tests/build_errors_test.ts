@@ -68,13 +68,41 @@ Deno.test("build: a file of 4 GiB at -iso-level 2 → exit 1 naming the file and
   await assertFailedCleanly(out, result, 1, [/big\.bin/, /-iso-level 3/]);
 });
 
-Deno.test("build: El Torito options are refused by name until they are supported (exit 2)", async () => {
+Deno.test("build: a boot image that is not in the tree → exit 2 naming the option and the path", async () => {
   await using tmp = await tempDir("build-errors-");
   await Deno.mkdir(`${tmp.path}/tree`);
-  await Deno.writeTextFile(`${tmp.path}/tree/boot.img`, "x");
+  await Deno.writeTextFile(`${tmp.path}/tree/a.txt`, "x");
   const out = `${tmp.path}/out.iso`;
   const result = await buildWithDiscwright([
     "-quiet",
+    "-b",
+    "isolinux/isolinux.bin",
+    "-no-emul-boot",
+    "-o",
+    out,
+    `${tmp.path}/tree`,
+  ]);
+  await assertFailedCleanly(out, result, 2, [/-b/, /"\/isolinux\/isolinux\.bin"/, /not in the image tree/]);
+});
+
+Deno.test("build: floppy emulation of an image that is not a floppy size → exit 2 naming it", async () => {
+  await using tmp = await tempDir("build-errors-");
+  await Deno.mkdir(`${tmp.path}/tree`);
+  await Deno.writeFile(`${tmp.path}/tree/boot.img`, new Uint8Array(4096));
+  const out = `${tmp.path}/out.iso`;
+  const result = await buildWithDiscwright(["-quiet", "-b", "boot.img", "-o", out, `${tmp.path}/tree`]);
+  await assertFailedCleanly(out, result, 2, [/"\/boot\.img"/, /floppy emulation/, /4096 bytes/]);
+});
+
+Deno.test("build: hybrid MBR options are refused by name until they are supported (exit 2)", async () => {
+  await using tmp = await tempDir("build-errors-");
+  await Deno.mkdir(`${tmp.path}/tree`);
+  await Deno.writeFile(`${tmp.path}/tree/boot.img`, new Uint8Array(4096));
+  const out = `${tmp.path}/out.iso`;
+  const result = await buildWithDiscwright([
+    "-quiet",
+    "-isohybrid-mbr",
+    "/usr/lib/ISOLINUX/isohdpfx.bin",
     "-b",
     "boot.img",
     "-no-emul-boot",
@@ -82,5 +110,5 @@ Deno.test("build: El Torito options are refused by name until they are supported
     out,
     `${tmp.path}/tree`,
   ]);
-  await assertFailedCleanly(out, result, 2, [/-b/, /not supported yet/]);
+  await assertFailedCleanly(out, result, 2, [/-isohybrid-mbr/, /not supported yet/]);
 });

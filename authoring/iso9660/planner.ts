@@ -18,7 +18,11 @@
  */
 
 import { LayoutError } from "../../image/errors.ts";
-import { type RegionList, RegionListBuilder } from "../../image/regions.ts";
+import { type Region, type RegionList, RegionListBuilder } from "../../image/regions.ts";
+import {
+  EL_TORITO_BOOT_SYSTEM_IDENTIFIER,
+  encodeBootRecordVolumeDescriptor,
+} from "../eltorito/boot_record.ts";
 import type { SourceDirectory, SourceFile, SourceNode, SourceTree } from "../source_tree.ts";
 import {
   DIRECTORY_RECORD_MAX_BYTES,
@@ -109,6 +113,22 @@ export interface IsoPlanOptions {
   readonly fileMode?: number;
   readonly uid?: number;
   readonly gid?: number;
+  /** El Torito: the boot catalog file; a Boot Record at LBA 17 names its LBA. */
+  readonly elToritoCatalog?: SourceFile;
+  /** Files that get data blocks even when hidden from every tree (a hidden boot catalog). */
+  readonly alwaysPlace?: readonly { readonly isoPath: string; readonly source: SourceFile }[];
+  /** Decides what follows the file data (default: `-pad`'s 150 zero blocks). */
+  readonly tail?: (dataEndLba: number) => IsoTail;
+}
+
+/** What follows the file data, and the volume sizes the descriptors state. */
+export interface IsoTail {
+  /** Volume Space Size of the PVD. */
+  readonly primaryVolumeSpaceBlockCount: number;
+  /** Volume Space Size of the Joliet and ISO 9660:1999 descriptors. */
+  readonly supplementaryVolumeSpaceBlockCount: number;
+  /** Regions appended after the file data (padding, appended partitions, GPT backup). */
+  readonly regions: readonly Region[];
 }
 
 /** Where one file's data went. */
@@ -125,8 +145,10 @@ export interface PlannedFile {
 export interface IsoPlan {
   /** The whole image, region by region. */
   readonly regions: RegionList;
-  /** §8.4.8 Volume Space Size in 2048-byte blocks. */
+  /** §8.4.8 Volume Space Size of the PVD in 2048-byte blocks. */
   readonly volumeSpaceBlockCount: number;
+  /** First block after the file data (where padding and appended partitions start). */
+  readonly dataEndLba: number;
   /** Files by image path. */
   readonly files: ReadonlyMap<string, PlannedFile>;
   /** LBA of each directory of the ISO tree by image path ("" = root). */
@@ -257,12 +279,18 @@ class Planner {
       ...(iso1999 ? ["iso1999" as const] : []),
     ];
 
+    for (const { isoPath, source } of o.alwaysPlace ?? []) this.dataFor(source, isoPath);
+    const catalog = o.elToritoCatalog ? this.fileData.get(o.elToritoCatalog) : undefined;
+    if (o.elToritoCatalog && !catalog) {
+      throw new LayoutError("Cannot place the boot catalog: it is in no tree and not in alwaysPlace");
+    }
+
     // Pass 2: size records and directory extents.
     trees.forEach((dirs, i) => dirs.forEach((d) => this.sizeDirectory(d, kinds[i])));
 
     // Pass 3: place extents.
     let lba = FIRST_VOLUME_DESCRIPTOR_LBA;
-    const descriptorCount = trees.length + 1;
+    const descriptorCount = trees.length + (catalog ? 1 : 0) + 1;
     lba += descriptorCount;
     const pathTables: {
       l: number;
@@ -302,14 +330,34 @@ class Planner {
       lba += Math.ceil(data.source.byteLength / SECTOR_BYTES);
     }
     const dataEndLba = lba;
-    const volumeSpaceBlockCount = dataEndLba + (o.pad ? PAD_BLOCKS : 0);
+    const tail: IsoTail = o.tail?.(dataEndLba) ?? {
+      primaryVolumeSpaceBlockCount: dataEndLba + (o.pad ? PAD_BLOCKS : 0),
+      supplementaryVolumeSpaceBlockCount: dataEndLba + (o.pad ? PAD_BLOCKS : 0),
+      regions: o.pad
+        ? [{ kind: "zero", label: "padding (-pad)", byteLength: PAD_BLOCKS * SECTOR_BYTES }]
+        : [],
+    };
 
     // Pass 4: encode.
     const out = new RegionListBuilder();
     out.zeros("system area", FIRST_VOLUME_DESCRIPTOR_LBA * SECTOR_BYTES);
     trees.forEach((dirs, i) => {
-      const descriptor = this.volumeDescriptor(kinds[i], dirs[0], pathTables[i], volumeSpaceBlockCount);
+      const blocks = kinds[i] === "iso"
+        ? tail.primaryVolumeSpaceBlockCount
+        : tail.supplementaryVolumeSpaceBlockCount;
+      const descriptor = this.volumeDescriptor(kinds[i], dirs[0], pathTables[i], blocks);
       out.bytes(`${kinds[i]} volume descriptor`, encodeVolumeDescriptor(descriptor));
+      if (kinds[i] === "iso" && catalog) {
+        // LBA 17: the El Torito Boot Record (SeaBIOS reads only this sector).
+        out.bytes(
+          "El Torito boot record",
+          encodeBootRecordVolumeDescriptor({
+            bootSystemIdentifier: EL_TORITO_BOOT_SYSTEM_IDENTIFIER,
+            bootIdentifier: new Uint8Array(32),
+            bootCatalogLba: catalog.lba,
+          }),
+        );
+      }
     });
     out.bytes("volume descriptor set terminator", encodeTerminator());
     trees.forEach((dirs, i) => {
@@ -354,14 +402,22 @@ class Planner {
         byteLength: data.source.byteLength,
       });
     }
-    if (o.pad) out.zeros("padding (-pad)", PAD_BLOCKS * SECTOR_BYTES);
-    if (out.byteLength !== volumeSpaceBlockCount * SECTOR_BYTES) {
+    if (out.byteLength !== dataEndLba * SECTOR_BYTES) {
       throw new LayoutError(
-        `Cannot finish plan: ${out.byteLength} bytes written, ${volumeSpaceBlockCount} blocks planned`,
+        `Cannot finish plan: ${out.byteLength} bytes written, ${dataEndLba} blocks planned`,
       );
     }
+    for (const region of tail.regions) out.add(region);
+    const volumeSpaceBlockCount = tail.primaryVolumeSpaceBlockCount;
     const directories = new Map(iso.map((d) => [d.isoPath, d.lba] as const));
-    return { regions: out.build(), volumeSpaceBlockCount, files, directories, diagnostics: this.diagnostics };
+    return {
+      regions: out.build(),
+      volumeSpaceBlockCount,
+      dataEndLba,
+      files,
+      directories,
+      diagnostics: this.diagnostics,
+    };
   }
 
   countLinks(dir: SourceDirectory): void {

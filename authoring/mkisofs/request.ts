@@ -10,6 +10,7 @@ import { defaultIsoPlanOptions, type IsoPlanOptions } from "../iso9660/planner.t
 import type { Pathspec, ScanOptions } from "../source_tree.ts";
 import { DISCWRIGHT_VERSION } from "./help.ts";
 import type { MkisofsOptions } from "./options.ts";
+import type { ElToritoRequest } from "../eltorito/plan.ts";
 
 /** A build as the library takes it. */
 export interface IsoBuildRequest {
@@ -20,6 +21,8 @@ export interface IsoBuildRequest {
   readonly outputPath: string | undefined;
   /** Notes for the user (options accepted without effect, ...). */
   readonly notes: readonly string[];
+  /** El Torito boot entries, when `-b`, `-e` or `--efi-boot` were given. */
+  readonly elTorito?: ElToritoRequest;
 }
 
 /** What a request needs from outside: environment and host files (lists, sort files). */
@@ -100,6 +103,13 @@ export function isoBuildRequest(o: MkisofsOptions, env: RequestEnvironment): Iso
   return {
     pathspecs,
     outputPath: o.outputPath,
+    elTorito: o.boot.length > 0
+      ? {
+        entries: o.boot,
+        catalogIsoPath: o.bootCatalogPath ?? "/boot.catalog",
+        hideCatalog: o.hideBootCatalog,
+      }
+      : undefined,
     notes: [...o.diagnostics.map((d) => d.message), ...notes],
     scan: {
       followLinks: o.followLinks,
@@ -154,8 +164,6 @@ function refuseUnsupported(o: MkisofsOptions): void {
   const refuse = (option: string, why: string) => {
     throw new UsageError(`Cannot build with ${option}: ${why}`);
   };
-  if (o.boot.length > 0) refuse(o.boot[0].option, "El Torito boot images are not supported yet");
-  if (o.bootCatalogPath !== undefined) refuse("-c", "El Torito boot catalogs are not supported yet");
   if (o.isohybridMbr !== undefined) refuse("-isohybrid-mbr", "hybrid MBR/GPT images are not supported yet");
   if (o.grub2Mbr !== undefined) refuse("--grub2-mbr", "hybrid MBR/GPT images are not supported yet");
   if (o.systemAreaFile !== undefined) refuse("-G", "system area files are not supported yet");
