@@ -5,6 +5,8 @@
 
 import { type ProgressCallback, writeRegionsToFile } from "../image/region_writer.ts";
 import { planElToritoIso } from "./eltorito/plan.ts";
+import type { SystemAreaPlan } from "./hybrid/layout.ts";
+import { applySystemArea, hybridTail } from "./hybrid/plan.ts";
 import { type IsoPlan, planIso } from "./iso9660/planner.ts";
 import type { IsoBuildRequest } from "./mkisofs/request.ts";
 import { scanSources } from "./source_tree.ts";
@@ -20,8 +22,12 @@ import { scanSources } from "./source_tree.ts";
  */
 export function planIsoBuild(request: IsoBuildRequest): IsoPlan {
   const tree = scanSources(request.pathspecs, request.scan);
-  if (request.elTorito) return planElToritoIso(tree, request.plan, request.elTorito);
-  return planIso(tree, request.plan);
+  if (request.elTorito) return planElToritoIso(tree, request.plan, request.elTorito, request.hybrid);
+  if (!request.hybrid) return planIso(tree, request.plan);
+  // A system area (or appended partitions) without El Torito.
+  const systemArea: { plan?: SystemAreaPlan } = {};
+  const plan = planIso(tree, { ...request.plan, tail: hybridTail(request.hybrid, [], systemArea) });
+  return { ...plan, regions: applySystemArea(plan.regions, systemArea.plan!) };
 }
 
 /**

@@ -94,21 +94,38 @@ Deno.test("build: floppy emulation of an image that is not a floppy size → exi
   await assertFailedCleanly(out, result, 2, [/"\/boot\.img"/, /floppy emulation/, /4096 bytes/]);
 });
 
-Deno.test("build: hybrid MBR options are refused by name until they are supported (exit 2)", async () => {
+Deno.test("build: a missing MBR template → exit 2 naming the option and the file", async () => {
   await using tmp = await tempDir("build-errors-");
   await Deno.mkdir(`${tmp.path}/tree`);
   await Deno.writeFile(`${tmp.path}/tree/boot.img`, new Uint8Array(4096));
   const out = `${tmp.path}/out.iso`;
-  const result = await buildWithDiscwright([
-    "-quiet",
-    "-isohybrid-mbr",
-    "/usr/lib/ISOLINUX/isohdpfx.bin",
-    "-b",
-    "boot.img",
-    "-no-emul-boot",
-    "-o",
-    out,
-    `${tmp.path}/tree`,
+  const result = await buildWithDiscwright(
+    [
+      "-quiet",
+      "-isohybrid-mbr",
+      "/nonexistent/isohdpfx.bin",
+      "-b",
+      "boot.img",
+      "-no-emul-boot",
+      "-o",
+      out,
+      `${tmp.path}/tree`,
+    ],
+  );
+  await assertFailedCleanly(out, result, 2, [
+    /-isohybrid-mbr/,
+    /"\/nonexistent\/isohdpfx\.bin"/,
+    /no such file/,
   ]);
-  await assertFailedCleanly(out, result, 2, [/-isohybrid-mbr/, /not supported yet/]);
+});
+
+Deno.test("build: -partition_offset is refused by name until it is supported (exit 2)", async () => {
+  await using tmp = await tempDir("build-errors-");
+  await Deno.mkdir(`${tmp.path}/tree`);
+  await Deno.writeFile(`${tmp.path}/tree/boot.img`, new Uint8Array(4096));
+  const out = `${tmp.path}/out.iso`;
+  const result = await buildWithDiscwright(
+    ["-quiet", "-partition_offset", "16", "-b", "boot.img", "-no-emul-boot", "-o", out, `${tmp.path}/tree`],
+  );
+  await assertFailedCleanly(out, result, 2, [/-partition_offset/, /not supported yet/]);
 });

@@ -19,6 +19,8 @@ import {
   type SourceFile,
   type SourceTree,
 } from "../source_tree.ts";
+import type { SystemAreaPlan } from "../hybrid/layout.ts";
+import { applySystemArea, type HybridRequest, hybridTail } from "../hybrid/plan.ts";
 import { type BootCatalogEntrySpec, bootCatalogEntrySpec, encodeBootCatalog } from "./boot_catalog.ts";
 import {
   BOOT_INFO_TABLE_BYTE_OFFSET,
@@ -59,12 +61,18 @@ export function planElToritoIso(
   tree: SourceTree,
   options: IsoPlanOptions,
   request: ElToritoRequest,
+  hybrid?: HybridRequest,
 ): IsoPlan {
+  const systemArea: { plan?: SystemAreaPlan } = {};
   const images = request.entries.map((entry) => {
     if (entry.image.kind !== "isoPath") {
-      throw new UsageError(
-        `Cannot build with ${entry.option} --interval:appended_partition_${entry.image.partitionNumber}: appended partitions are not supported yet`,
-      );
+      const n = entry.image.partitionNumber;
+      if (!hybrid?.options.appendedPartitions.some((p) => p.partitionNumber === n)) {
+        throw new UsageError(
+          `Cannot build with ${entry.option} --interval:appended_partition_${n}: there is no -append_partition ${n}`,
+        );
+      }
+      return { entry, isoPath: undefined, node: undefined, partitionNumber: n };
     }
     const isoPath = normalizeIsoPath(entry.image.isoPath);
     const node = findFile(tree.root, isoPath);
@@ -75,7 +83,7 @@ export function planElToritoIso(
     }
     if (entry.emulation !== "none") checkEmulatedImageSize(entry, node, isoPath);
     node.sortWeight = BOOT_IMAGE_SORT_WEIGHT;
-    return { entry, isoPath, node };
+    return { entry, isoPath, node, partitionNumber: undefined };
   });
 
   // The catalog's bytes depend on where the images land: computed from the finished plan.
@@ -86,9 +94,20 @@ export function planElToritoIso(
     byteLength: SECTOR_BYTES,
     compute: async () => {
       const specs: BootCatalogEntrySpec[] = [];
-      for (const { entry, isoPath, node } of images) {
-        const planned = finished!.files.get(isoPath)!;
-        const firstSector = entry.emulation === "hardDisk" ? await readFirstSector(node) : undefined;
+      for (const { entry, isoPath, node, partitionNumber } of images) {
+        if (partitionNumber !== undefined) {
+          const partition = systemArea.plan!.appendedPartitions.find((p) =>
+            p.partitionNumber === partitionNumber
+          )!;
+          specs.push(bootCatalogEntrySpec(entry, {
+            kind: "appendedPartition",
+            lba: partition.lba,
+            blockCount: partition.blockCount,
+          }));
+          continue;
+        }
+        const planned = finished!.files.get(isoPath!)!;
+        const firstSector = entry.emulation === "hardDisk" ? await readFirstSector(node!) : undefined;
         specs.push(bootCatalogEntrySpec(entry, {
           kind: "file",
           lba: planned.lba,
@@ -116,14 +135,16 @@ export function planElToritoIso(
     alwaysPlace: [
       ...(options.alwaysPlace ?? []),
       { isoPath: catalogPath, source: catalog },
-      ...images.map(({ isoPath, node }) => ({ isoPath, source: node })),
+      ...images.flatMap(({ isoPath, node }) => node ? [{ isoPath: isoPath!, source: node }] : []),
     ],
+    tail: hybrid ? hybridTail(hybrid, images.map((i) => i.isoPath), systemArea) : options.tail,
   });
   let regions: RegionList = plan.regions;
   for (const { entry, isoPath, node } of images) {
-    if (!entry.bootInfoTable && !entry.grub2BootInfo) continue;
-    regions = patchBootImage(regions, entry, node, plan.files.get(isoPath)!.lba);
+    if (!node || (!entry.bootInfoTable && !entry.grub2BootInfo)) continue;
+    regions = patchBootImage(regions, entry, node, plan.files.get(isoPath!)!.lba);
   }
+  if (systemArea.plan) regions = applySystemArea(regions, systemArea.plan);
   finished = { ...plan, regions };
   return finished;
 }

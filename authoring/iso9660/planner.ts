@@ -117,8 +117,17 @@ export interface IsoPlanOptions {
   readonly elToritoCatalog?: SourceFile;
   /** Files that get data blocks even when hidden from every tree (a hidden boot catalog). */
   readonly alwaysPlace?: readonly { readonly isoPath: string; readonly source: SourceFile }[];
-  /** Decides what follows the file data (default: `-pad`'s 150 zero blocks). */
-  readonly tail?: (dataEndLba: number) => IsoTail;
+  /**
+   * Decides what follows the file data (default: `-pad`'s 150 zero blocks); it sees where every
+   * file was placed (boot images for a hybrid MBR/GPT).
+   */
+  readonly tail?: (dataEndLba: number, placed: ReadonlyMap<string, PlacedExtent>) => IsoTail;
+}
+
+/** Where a file's data went: first block and byte length. */
+export interface PlacedExtent {
+  readonly lba: number;
+  readonly byteLength: number;
 }
 
 /** What follows the file data, and the volume sizes the descriptors state. */
@@ -330,7 +339,11 @@ class Planner {
       lba += Math.ceil(data.source.byteLength / SECTOR_BYTES);
     }
     const dataEndLba = lba;
-    const tail: IsoTail = o.tail?.(dataEndLba) ?? {
+    const placed = new Map<string, PlacedExtent>();
+    for (const data of this.dataInOrder) {
+      placed.set(data.isoPath, { lba: data.lba, byteLength: data.source.byteLength });
+    }
+    const tail: IsoTail = o.tail?.(dataEndLba, placed) ?? {
       primaryVolumeSpaceBlockCount: dataEndLba + (o.pad ? PAD_BLOCKS : 0),
       supplementaryVolumeSpaceBlockCount: dataEndLba + (o.pad ? PAD_BLOCKS : 0),
       regions: o.pad

@@ -11,6 +11,7 @@ import type { Pathspec, ScanOptions } from "../source_tree.ts";
 import { DISCWRIGHT_VERSION } from "./help.ts";
 import type { MkisofsOptions } from "./options.ts";
 import type { ElToritoRequest } from "../eltorito/plan.ts";
+import { type HybridRequest, hybridRequest, wantsSystemArea } from "../hybrid/plan.ts";
 
 /** A build as the library takes it. */
 export interface IsoBuildRequest {
@@ -23,6 +24,8 @@ export interface IsoBuildRequest {
   readonly notes: readonly string[];
   /** El Torito boot entries, when `-b`, `-e` or `--efi-boot` were given. */
   readonly elTorito?: ElToritoRequest;
+  /** Hybrid MBR/GPT/APM, appended partitions, a system area file. */
+  readonly hybrid?: HybridRequest;
 }
 
 /** What a request needs from outside: environment and host files (lists, sort files). */
@@ -103,6 +106,7 @@ export function isoBuildRequest(o: MkisofsOptions, env: RequestEnvironment): Iso
   return {
     pathspecs,
     outputPath: o.outputPath,
+    hybrid: wantsSystemArea(o) ? hybridRequest(o, { sourceDateEpoch: env.sourceDateEpoch }) : undefined,
     elTorito: o.boot.length > 0
       ? {
         entries: o.boot,
@@ -164,16 +168,6 @@ function refuseUnsupported(o: MkisofsOptions): void {
   const refuse = (option: string, why: string) => {
     throw new UsageError(`Cannot build with ${option}: ${why}`);
   };
-  if (o.isohybridMbr !== undefined) refuse("-isohybrid-mbr", "hybrid MBR/GPT images are not supported yet");
-  if (o.grub2Mbr !== undefined) refuse("--grub2-mbr", "hybrid MBR/GPT images are not supported yet");
-  if (o.systemAreaFile !== undefined) refuse("-G", "system area files are not supported yet");
-  if (o.appendedPartitions.length > 0) {
-    refuse("-append_partition", "appended partitions are not supported yet");
-  }
-  if (o.efiBootPart !== undefined) refuse("-efi-boot-part", "EFI boot partitions are not supported yet");
-  if (o.protectiveMsdosLabel) {
-    refuse("--protective-msdos-label", "hybrid MBR/GPT images are not supported yet");
-  }
   if (o.hfsplus) refuse("-hfsplus", "HFS+ is not supported");
   if (o.rrRelocDir !== undefined && !o.disableDeepRelocation) {
     refuse(
