@@ -46,7 +46,7 @@ export function wantsSystemArea(o: MkisofsOptions): boolean {
   return o.isohybridMbr !== undefined || o.grub2Mbr !== undefined || o.systemAreaFile !== undefined ||
     o.protectiveMsdosLabel || o.appendedPartitions.length > 0 || o.isohybridGptBasdat ||
     o.isohybridGptHfsplus ||
-    o.isohybridApmHfsplus || o.efiBootPart !== undefined;
+    o.isohybridApmHfsplus || o.efiBootPart !== undefined || o.partitionOffsetLba > 0;
 }
 
 /**
