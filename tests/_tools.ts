@@ -70,15 +70,26 @@ function isExecutableFile(path: string): boolean {
 
 /**
  * Whether a tool is available, synchronously (usable at test registration time). Besides executables
- * in PATH (or absolute paths) it knows the pseudo-tool `pycdlib` (a Python that imports pycdlib).
+ * in PATH it knows absolute paths of files packages install (e.g. OVMF firmware) and the pseudo-tool
+ * `pycdlib` (a Python that imports pycdlib).
  */
 export function hasToolSync(name: string): boolean {
   let present = toolCache.get(name);
   if (present === undefined) {
-    present = name === "pycdlib" ? pycdlibPython() !== undefined : findInPath(name) !== undefined;
+    present = name === "pycdlib" ? pycdlibPython() !== undefined : name.startsWith("/")
+      ? fileExists(name) // a data file a package installs (firmware, MBR templates)
+      : findInPath(name) !== undefined;
     toolCache.set(name, present);
   }
   return present;
+}
+
+function fileExists(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
 }
 
 /** Whether a tool is available (cached; `which`-like search of PATH). */

@@ -1,0 +1,253 @@
+/**
+ * ISOHybrid images from cli/build.ts compared with xorriso's image of the same arguments
+ * (`xorriso -report_system_area plain`; start LBAs and GUIDs aside), and the boot matrix: BIOS and
+ * UEFI, each as CD and as disk, for our image and for xorriso's (ISOLINUX for BIOS, a GRUB EFI
+ * image from grub-mkstandalone for UEFI, both printing on COM1).
+ */
+import assert from "node:assert/strict";
+import { buildWithDiscwright, buildWithXorriso, run, sha256File, tempDir, toolTest } from "./_tools.ts";
+
+const ISOHDPFX = "/usr/lib/ISOLINUX/isohdpfx.bin";
+const OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd";
+const OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd";
+const MTOOLS_ENV = { MTOOLS_SKIP_CHECK: "1" };
+const BIOS_MARKER = "Loading nothing";
+const UEFI_MARKER = "DISCWRIGHT-GRUB-EFI-OK";
+
+/** isolinux (BIOS) + a FAT image holding a GRUB EFI application that prints UEFI_MARKER on COM1. */
+async function makeHybridTree(root: string, work: string): Promise<void> {
+  await Deno.mkdir(`${root}/isolinux`, { recursive: true });
+  await Deno.copyFile("/usr/lib/ISOLINUX/isolinux.bin", `${root}/isolinux/isolinux.bin`);
+  await Deno.copyFile("/usr/lib/syslinux/modules/bios/ldlinux.c32", `${root}/isolinux/ldlinux.c32`);
+  await Deno.writeTextFile(`${root}/isolinux/isolinux.cfg`, "SERIAL 0 115200\nPROMPT 0\nDEFAULT nothing\n");
+  await Deno.writeTextFile(
+    `${work}/grub.cfg`,
+    `serial --unit=0 --speed=115200\nterminal_output serial console\necho ${UEFI_MARKER}\nsleep 1\nhalt\n`,
+  );
+  await run("grub-mkstandalone", [
+    "-O",
+    "x86_64-efi",
+    "-o",
+    `${work}/BOOTX64.EFI`,
+    `boot/grub/grub.cfg=${work}/grub.cfg`,
+  ]);
+  await run("mkfs.fat", ["-C", "-n", "EFIBOOT", `${root}/efiboot.img`, "16384"]);
+  await run("mmd", ["-i", `${root}/efiboot.img`, "::/EFI", "::/EFI/BOOT"], { env: MTOOLS_ENV });
+  await run("mcopy", ["-i", `${root}/efiboot.img`, `${work}/BOOTX64.EFI`, "::/EFI/BOOT/"], {
+    env: MTOOLS_ENV,
+  });
+  await Deno.copyFile(`${root}/efiboot.img`, `${work}/efi-appended.img`);
+  await Deno.writeTextFile(`${root}/readme.txt`, "hybrid\n");
+}
+
+const BIOS_ENTRY = [
+  "-b",
+  "isolinux/isolinux.bin",
+  "-c",
+  "isolinux/boot.cat",
+  "-no-emul-boot",
+  "-boot-load-size",
+  "4",
+  "-boot-info-table",
+];
+
+function cases(work: string): Record<string, string[]> {
+  return {
+    "isohybrid MBR only": ["-isohybrid-mbr", ISOHDPFX, ...BIOS_ENTRY],
+    "isohybrid MBR + GPT (EFI image in the tree)": [
+      "-isohybrid-mbr",
+      ISOHDPFX,
+      ...BIOS_ENTRY,
+      "-eltorito-alt-boot",
+      "-e",
+      "efiboot.img",
+      "-no-emul-boot",
+      "-isohybrid-gpt-basdat",
+    ],
+    "Debian: GPT + Apple partition map": [
+      "-isohybrid-mbr",
+      ISOHDPFX,
+      ...BIOS_ENTRY,
+      "-eltorito-alt-boot",
+      "-e",
+      "efiboot.img",
+      "-no-emul-boot",
+      "-isohybrid-gpt-basdat",
+      "-isohybrid-apm-hfsplus",
+    ],
+    "EFI image as appended partition 2 (GPT type)": [
+      "-isohybrid-mbr",
+      ISOHDPFX,
+      "--mbr-force-bootable",
+      ...BIOS_ENTRY,
+      "-append_partition",
+      "2",
+      "C12A7328-F81F-11D2-BA4B-00A0C93EC93B",
+      `${work}/efi-appended.img`,
+      "-appended_part_as_gpt",
+      "-eltorito-alt-boot",
+      "-e",
+      "--interval:appended_partition_2:all::",
+      "-no-emul-boot",
+    ],
+    "EFI image as appended partition 2 (MBR type 0xef)": [
+      "-isohybrid-mbr",
+      ISOHDPFX,
+      ...BIOS_ENTRY,
+      "-append_partition",
+      "2",
+      "0xef",
+      `${work}/efi-appended.img`,
+      "-eltorito-alt-boot",
+      "-e",
+      "--interval:appended_partition_2:all::",
+      "-no-emul-boot",
+    ],
+  };
+}
+
+/** The system area report with start LBAs and GUIDs masked (our layout is a few blocks tighter). */
+async function systemAreaReport(iso: string): Promise<string[]> {
+  const { stdout } = await run("xorriso", ["-indev", iso, "-report_system_area", "plain"]);
+  return stdout.split("\n").filter((l) => /^(MBR|GPT|APM|ISO image|System area|Partition offset)/.test(l))
+    .map((l) =>
+      l.replace(/GUID( *):( +\d+)?( +)[0-9a-f]{32}$/, "GUID$1:$2$3<GUID>")
+        .replace(/^(MBR partition +: +\d+ +0x[0-9a-f]+ +0x[0-9a-f]+ +)(\d+)/, "$1<start>")
+        .replace(/^(GPT start and size : +\d+ +)(\d+)/, "$1<start>")
+        .replace(/^(APM start and size : +\d+ +)(\d+)/, "$1<start>")
+    );
+}
+
+for (const name of Object.keys(cases(""))) {
+  toolTest(
+    `hybrid "${name}": ours and xorriso report the same system area`,
+    ["xorriso", "mkfs.fat", "mmd", "mcopy", "grub-mkstandalone"],
+    async () => {
+      await using tmp = await tempDir("hybrid-");
+      await makeHybridTree(`${tmp.path}/tree`, tmp.path);
+      const args = cases(tmp.path)[name];
+      const ours = `${tmp.path}/ours.iso`;
+      const theirs = `${tmp.path}/theirs.iso`;
+      const built = await buildWithDiscwright([
+        "-quiet",
+        "-R",
+        "-J",
+        ...args,
+        "-o",
+        ours,
+        `${tmp.path}/tree`,
+      ]);
+      assert.equal(built.code, 0, built.stderr);
+      assert.equal(
+        (await buildWithXorriso(["-quiet", "-R", "-J", ...args, "-o", theirs, `${tmp.path}/tree`])).code,
+        0,
+      );
+      const a = await systemAreaReport(ours);
+      assert.ok(a.length >= 5, a.join("\n"));
+      assert.deepEqual(a, await systemAreaReport(theirs));
+      assert.equal((await Deno.stat(ours)).size, (await Deno.stat(theirs)).size, "image sizes");
+    },
+  );
+}
+
+/** Boots `iso` and waits for `marker` on COM1; always kills QEMU. */
+async function boots(
+  iso: string,
+  firmware: "bios" | "uefi",
+  media: "cd" | "disk",
+  marker: string,
+  work: string,
+): Promise<boolean> {
+  const log = `${work}/${firmware}-${media}-${crypto.randomUUID()}.serial`;
+  const drive = media === "cd"
+    ? [
+      "-drive",
+      `file=${iso},format=raw,media=cdrom,if=none,id=d0,readonly=on`,
+      "-device",
+      "ide-cd,drive=d0,bootindex=0",
+    ]
+    : [
+      "-drive",
+      `file=${iso},format=raw,if=none,id=d0,snapshot=on`,
+      "-device",
+      "ide-hd,drive=d0,bootindex=0",
+    ];
+  const args = ["-machine", firmware === "uefi" ? "q35,accel=tcg" : "pc,accel=tcg", "-m", "512", ...drive];
+  if (firmware === "uefi") {
+    await Deno.copyFile(OVMF_VARS, `${log}.vars`);
+    args.push(
+      "-drive",
+      `if=pflash,format=raw,readonly=on,file=${OVMF_CODE}`,
+      "-drive",
+      `if=pflash,format=raw,file=${log}.vars`,
+    );
+  }
+  args.push("-display", "none", "-serial", `file:${log}`, "-no-reboot");
+  const qemu = new Deno.Command("qemu-system-x86_64", { args, stdout: "null", stderr: "null" }).spawn();
+  try {
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline) {
+      if ((await Deno.readTextFile(log).catch(() => "")).includes(marker)) return true;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    return false;
+  } finally {
+    try {
+      qemu.kill("SIGKILL");
+    } catch { /* already gone */ }
+    await qemu.status;
+  }
+}
+
+toolTest(
+  "hybrid boot matrix: BIOS and UEFI, as CD and as disk, ours and xorriso's",
+  ["xorriso", "mkfs.fat", "mmd", "mcopy", "grub-mkstandalone", "qemu-system-x86_64", OVMF_CODE],
+  async (t) => {
+    await using tmp = await tempDir("hybrid-boot-");
+    await makeHybridTree(`${tmp.path}/tree`, tmp.path);
+    const args = ["-R", "-J", ...cases(tmp.path)["isohybrid MBR + GPT (EFI image in the tree)"]];
+    const images = {
+      ours: `${tmp.path}/ours.iso`,
+      xorriso: `${tmp.path}/theirs.iso`,
+    };
+    assert.equal(
+      (await buildWithDiscwright(["-quiet", ...args, "-o", images.ours, `${tmp.path}/tree`])).code,
+      0,
+    );
+    assert.equal(
+      (await buildWithXorriso(["-quiet", ...args, "-o", images.xorriso, `${tmp.path}/tree`])).code,
+      0,
+    );
+    for (const [who, iso] of Object.entries(images)) {
+      for (const firmware of ["bios", "uefi"] as const) {
+        for (const media of ["cd", "disk"] as const) {
+          await t.step(`${who}: ${firmware} as ${media}`, async () => {
+            const marker = firmware === "bios" ? BIOS_MARKER : UEFI_MARKER;
+            assert.ok(await boots(iso, firmware, media, marker, tmp.path), `no "${marker}" on COM1`);
+          });
+        }
+      }
+    }
+  },
+);
+
+toolTest("hybrid: with SOURCE_DATE_EPOCH two builds are the same bytes (MBR id and GUIDs derived)", [
+  "mkfs.fat",
+  "mmd",
+  "mcopy",
+  "grub-mkstandalone",
+], async () => {
+  await using tmp = await tempDir("hybrid-repro-");
+  await makeHybridTree(`${tmp.path}/tree`, tmp.path);
+  const args = ["-quiet", "-R", "-J", ...cases(tmp.path)["EFI image as appended partition 2 (GPT type)"]];
+  const env = { SOURCE_DATE_EPOCH: "1700000000" };
+  assert.equal(
+    (await buildWithDiscwright([...args, "-o", `${tmp.path}/a.iso`, `${tmp.path}/tree`], { env })).code,
+    0,
+  );
+  assert.equal(
+    (await buildWithDiscwright([...args, "-o", `${tmp.path}/b.iso`, `${tmp.path}/tree`], { env })).code,
+    0,
+  );
+  assert.equal(await sha256File(`${tmp.path}/a.iso`), await sha256File(`${tmp.path}/b.iso`));
+});
