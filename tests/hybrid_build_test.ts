@@ -251,3 +251,78 @@ toolTest("hybrid: with SOURCE_DATE_EPOCH two builds are the same bytes (MBR id a
   );
   assert.equal(await sha256File(`${tmp.path}/a.iso`), await sha256File(`${tmp.path}/b.iso`));
 });
+
+toolTest(
+  "hybrid GRUB2 (--grub2-mbr, --grub2-boot-info, hidden catalog): same reports as xorriso, GRUB starts as CD and as disk",
+  ["xorriso", "grub-mkimage", "qemu-system-x86_64", "/usr/lib/grub/i386-pc/boot_hybrid.img"],
+  async () => {
+    await using tmp = await tempDir("hybrid-grub-");
+    const tree = `${tmp.path}/tree`;
+    await Deno.mkdir(`${tree}/boot/grub/i386-pc`, { recursive: true });
+    await run("grub-mkimage", [
+      "-O",
+      "i386-pc-eltorito",
+      "-o",
+      `${tree}/boot/grub/i386-pc/eltorito.img`,
+      "-p",
+      "/boot/grub",
+      "biosdisk",
+      "iso9660",
+      "normal",
+      "echo",
+      "serial",
+    ]);
+    await Deno.writeTextFile(
+      `${tree}/boot/grub/grub.cfg`,
+      "serial --unit=0 --speed=115200\nterminal_output serial\necho DISCWRIGHT-GRUB-BIOS-OK\n",
+    );
+    const args = [
+      "-quiet",
+      "-R",
+      "-J",
+      "--grub2-mbr",
+      "/usr/lib/grub/i386-pc/boot_hybrid.img",
+      "-b",
+      "boot/grub/i386-pc/eltorito.img",
+      "-no-emul-boot",
+      "-boot-load-size",
+      "4",
+      "-boot-info-table",
+      "--grub2-boot-info",
+      "-c",
+      "boot.cat",
+      "--boot-catalog-hide",
+    ];
+    const ours = `${tmp.path}/ours.iso`;
+    const theirs = `${tmp.path}/theirs.iso`;
+    assert.equal((await buildWithDiscwright([...args, "-o", ours, tree])).code, 0);
+    assert.equal((await buildWithXorriso([...args, "-o", theirs, tree])).code, 0);
+    const report = async (iso: string) => {
+      const { stdout } = await run("xorriso", [
+        "-indev",
+        iso,
+        "-report_system_area",
+        "plain",
+        "-report_el_torito",
+        "plain",
+      ]);
+      return stdout.split("\n").filter((l) => /^(MBR|GPT|System area|El Torito)/.test(l)).map((l) => {
+        if (l.startsWith("El Torito catalog")) return l.replace(/: +\d+/, ": <LBA>");
+        if (l.startsWith("El Torito boot img")) return l.replace(/\d+\s*$/, "<LBA>");
+        return l;
+      });
+    };
+    const a = await report(ours);
+    assert.ok(
+      a.some((l) => l.includes("grub2-mbr")) && a.some((l) => l.includes("grub2-boot-info")),
+      a.join("\n"),
+    );
+    assert.deepEqual(a, await report(theirs));
+    for (const media of ["cd", "disk"] as const) {
+      assert.ok(
+        await boots(ours, "bios", media, "DISCWRIGHT-GRUB-BIOS-OK", tmp.path),
+        `GRUB did not start as ${media}`,
+      );
+    }
+  },
+);
