@@ -90,6 +90,44 @@ function cases(work: string): Record<string, string[]> {
       "--interval:appended_partition_2:all::",
       "-no-emul-boot",
     ],
+    "Arch Linux (mkarchiso): -partition_offset 16, ESP appended as GPT partition 2": [
+      "-iso-level",
+      "3",
+      "-full-iso9660-filenames",
+      "-joliet",
+      "-joliet-long",
+      "-rational-rock",
+      "-volid",
+      "ARCH_TEST",
+      "-appid",
+      "Arch Linux live/rescue medium",
+      "-publisher",
+      "Arch Linux <https://archlinux.org>",
+      "-preparer",
+      "prepared by mkarchiso",
+      "-eltorito-boot",
+      "isolinux/isolinux.bin",
+      "-eltorito-catalog",
+      "isolinux/boot.cat",
+      "-no-emul-boot",
+      "-boot-load-size",
+      "4",
+      "-boot-info-table",
+      "-isohybrid-mbr",
+      ISOHDPFX,
+      "--mbr-force-bootable",
+      "-partition_offset",
+      "16",
+      "-append_partition",
+      "2",
+      "C12A7328-F81F-11D2-BA4B-00A0C93EC93B",
+      `${work}/efi-appended.img`,
+      "-isohybrid-gpt-basdat",
+      "-eltorito-alt-boot",
+      "-e",
+      "--interval:appended_partition_2:all::",
+      "-no-emul-boot",
+    ],
     "EFI image as appended partition 2 (MBR type 0xef)": [
       "-isohybrid-mbr",
       ISOHDPFX,
@@ -199,37 +237,68 @@ async function boots(
   }
 }
 
-toolTest(
-  "hybrid boot matrix: BIOS and UEFI, as CD and as disk, ours and xorriso's",
-  ["xorriso", "mkfs.fat", "mmd", "mcopy", "grub-mkstandalone", "qemu-system-x86_64", OVMF_CODE],
-  async (t) => {
-    await using tmp = await tempDir("hybrid-boot-");
-    await makeHybridTree(`${tmp.path}/tree`, tmp.path);
-    const args = ["-R", "-J", ...cases(tmp.path)["isohybrid MBR + GPT (EFI image in the tree)"]];
-    const images = {
-      ours: `${tmp.path}/ours.iso`,
-      xorriso: `${tmp.path}/theirs.iso`,
-    };
-    assert.equal(
-      (await buildWithDiscwright(["-quiet", ...args, "-o", images.ours, `${tmp.path}/tree`])).code,
-      0,
-    );
-    assert.equal(
-      (await buildWithXorriso(["-quiet", ...args, "-o", images.xorriso, `${tmp.path}/tree`])).code,
-      0,
-    );
-    for (const [who, iso] of Object.entries(images)) {
-      for (const firmware of ["bios", "uefi"] as const) {
-        for (const media of ["cd", "disk"] as const) {
-          await t.step(`${who}: ${firmware} as ${media}`, async () => {
-            const marker = firmware === "bios" ? BIOS_MARKER : UEFI_MARKER;
-            assert.ok(await boots(iso, firmware, media, marker, tmp.path), `no "${marker}" on COM1`);
-          });
+for (
+  const layout of [
+    "isohybrid MBR + GPT (EFI image in the tree)",
+    "Arch Linux (mkarchiso): -partition_offset 16, ESP appended as GPT partition 2",
+  ]
+) {
+  toolTest(
+    `hybrid boot matrix "${layout}": BIOS and UEFI, as CD and as disk, ours and xorriso's`,
+    ["xorriso", "mkfs.fat", "mmd", "mcopy", "grub-mkstandalone", "qemu-system-x86_64", OVMF_CODE],
+    async (t) => {
+      await using tmp = await tempDir("hybrid-boot-");
+      await makeHybridTree(`${tmp.path}/tree`, tmp.path);
+      const args = ["-R", "-J", ...cases(tmp.path)[layout]];
+      const images = {
+        ours: `${tmp.path}/ours.iso`,
+        xorriso: `${tmp.path}/theirs.iso`,
+      };
+      assert.equal(
+        (await buildWithDiscwright(["-quiet", ...args, "-o", images.ours, `${tmp.path}/tree`])).code,
+        0,
+      );
+      assert.equal(
+        (await buildWithXorriso(["-quiet", ...args, "-o", images.xorriso, `${tmp.path}/tree`])).code,
+        0,
+      );
+      for (const [who, iso] of Object.entries(images)) {
+        for (const firmware of ["bios", "uefi"] as const) {
+          for (const media of ["cd", "disk"] as const) {
+            await t.step(`${who}: ${firmware} as ${media}`, async () => {
+              const marker = firmware === "bios" ? BIOS_MARKER : UEFI_MARKER;
+              assert.ok(await boots(iso, firmware, media, marker, tmp.path), `no "${marker}" on COM1`);
+            });
+          }
         }
       }
-    }
-  },
-);
+    },
+  );
+}
+
+toolTest("hybrid -partition_offset 16: the partition alone is a valid ISO 9660 file system", [
+  "mkfs.fat",
+  "mmd",
+  "mcopy",
+  "grub-mkstandalone",
+], async () => {
+  await using tmp = await tempDir("hybrid-offset-");
+  await makeHybridTree(`${tmp.path}/tree`, tmp.path);
+  const iso = `${tmp.path}/ours.iso`;
+  const args =
+    cases(tmp.path)["Arch Linux (mkarchiso): -partition_offset 16, ESP appended as GPT partition 2"];
+  assert.equal((await buildWithDiscwright(["-quiet", ...args, "-o", iso, `${tmp.path}/tree`])).code, 0);
+  const bytes = await Deno.readFile(iso);
+  await Deno.writeFile(`${tmp.path}/partition.iso`, bytes.subarray(16 * 2048)); // what a USB stick's partition 1 shows
+  const { FileBlockDevice, openIso, verifyIso } = await import("../mod.ts");
+  using device = await FileBlockDevice.open(`${tmp.path}/partition.iso`);
+  const report = await verifyIso(device);
+  assert.ok(report.summary.ok, JSON.stringify(report.problems.slice(0, 5)));
+  const image = await openIso(device);
+  const names: string[] = [];
+  for await (const e of image.walk("rockridge")) names.push(e.path);
+  assert.ok(names.includes("isolinux/isolinux.cfg") && names.includes("readme.txt"), names.join(", "));
+});
 
 toolTest("hybrid: with SOURCE_DATE_EPOCH two builds are the same bytes (MBR id and GUIDs derived)", [
   "mkfs.fat",

@@ -60,9 +60,6 @@ export function wantsSystemArea(o: MkisofsOptions): boolean {
  * ```
  */
 export function hybridRequest(o: MkisofsOptions, env: { readonly sourceDateEpoch?: string }): HybridRequest {
-  if (o.partitionOffsetLba > 0) {
-    throw new UsageError("Cannot build with -partition_offset: a second descriptor set is not supported yet");
-  }
   if (o.efiBootPart !== undefined) {
     throw new UsageError("Cannot build with -efi-boot-part: EFI boot partitions are not supported yet");
   }
@@ -164,6 +161,7 @@ export function hybridTail(
       primaryVolumeSpaceBlockCount: plan.primaryVolumeSpaceBlockCount,
       supplementaryVolumeSpaceBlockCount: plan.volumeSpaceBlockCount,
       regions,
+      partitionVolumeSpaceBlockCount: plan.partitionDescriptorSet?.volumeSpaceBlockCount,
     };
   };
 }

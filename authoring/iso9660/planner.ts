@@ -117,6 +117,8 @@ export interface IsoPlanOptions {
   readonly elToritoCatalog?: SourceFile;
   /** Files that get data blocks even when hidden from every tree (a hidden boot catalog). */
   readonly alwaysPlace?: readonly { readonly isoPath: string; readonly source: SourceFile }[];
+  /** `-partition_offset`: the blocks before the partition that a second descriptor set describes. */
+  readonly partitionOffsetLba?: number;
   /**
    * Decides what follows the file data (default: `-pad`'s 150 zero blocks); it sees where every
    * file was placed (boot images for a hybrid MBR/GPT).
@@ -138,6 +140,22 @@ export interface IsoTail {
   readonly supplementaryVolumeSpaceBlockCount: number;
   /** Regions appended after the file data (padding, appended partitions, GPT backup). */
   readonly regions: readonly Region[];
+  /** With `-partition_offset`: Volume Space Size of the second descriptor set. */
+  readonly partitionVolumeSpaceBlockCount?: number;
+}
+
+/** Where one copy of the directory trees, continuation areas and path tables was placed. */
+interface MetadataCopy {
+  readonly trees: readonly TreeDirectory[][];
+  readonly kinds: readonly TreeKind[];
+  readonly dirLbas: Map<TreeDirectory, number>;
+  readonly continuationPlaces: Map<PlannedRecord, ContinuationPlace[]>;
+  readonly continuationAreas: { place: ContinuationPlace; record: PlannedRecord; index: number }[];
+  readonly continuationLba: number;
+  readonly continuationBlocks: number;
+  /** Per tree: L and M path table LBAs, bytes of one table, blocks of one table. */
+  readonly pathTables: { l: number; m: number; byteLength: number; blocks: number }[];
+  readonly endLba: number;
 }
 
 /** Where one file's data went. */
@@ -298,38 +316,24 @@ class Planner {
     trees.forEach((dirs, i) => dirs.forEach((d) => this.sizeDirectory(d, kinds[i])));
 
     // Pass 3: place extents.
-    let lba = FIRST_VOLUME_DESCRIPTOR_LBA;
+    // With -partition_offset N, a second descriptor set at N + 16 describes second copies of
+    // the directory trees and path tables whose LBAs count from block N (file data is shared).
+    const offset = o.partitionOffsetLba ?? 0;
     const descriptorCount = trees.length + (catalog ? 1 : 0) + 1;
-    lba += descriptorCount;
-    const pathTables: {
-      l: number;
-      m: number;
-      records: PathTableRecord[];
-      byteLength: number;
-      blocks: number;
-    }[] = [];
-    const continuationAreas: { place: ContinuationPlace; record: PlannedRecord; index: number }[] = [];
-    let continuationLba = 0;
-    let continuationBlocks = 0;
-    trees.forEach((dirs, i) => {
-      for (const d of dirs) {
-        d.lba = lba;
-        lba += d.sectorCount;
-      }
-      if (kinds[i] === "iso" && o.rockRidge !== "off") {
-        continuationLba = lba;
-        continuationBlocks = this.placeContinuationAreas(dirs, lba, continuationAreas);
-        lba += continuationBlocks;
-      }
-      const records = this.pathTableRecords(dirs);
-      const byteLength = records.reduce(
-        (sum, r) => sum + pathTableRecordByteLength(r.identifier.byteLength),
-        0,
-      );
-      const blocks = Math.max(1, Math.ceil(byteLength / SECTOR_BYTES));
-      pathTables.push({ l: lba, m: lba + blocks, records, byteLength, blocks });
-      lba += 2 * blocks;
-    });
+    const secondKinds = kinds.filter((k) => k !== "iso1999");
+    let lba = FIRST_VOLUME_DESCRIPTOR_LBA + descriptorCount;
+    const secondSetLba = offset > 0 ? offset + FIRST_VOLUME_DESCRIPTOR_LBA : 0;
+    if (offset > 0) lba = secondSetLba + secondKinds.length + 1;
+    const copies: MetadataCopy[] = [this.placeMetadata(trees, kinds, lba)];
+    this.firstCopy = copies[0];
+    lba = copies[0].endLba;
+    if (offset > 0) {
+      copies.push(this.placeMetadata(trees.filter((_, i) => kinds[i] !== "iso1999"), secondKinds, lba));
+      lba = copies[1].endLba;
+      this.applyMetadata(copies[0], 0);
+      lba = Math.max(lba, 2 * FIRST_VOLUME_DESCRIPTOR_LBA + offset); // libisofs: data from 32 + N
+    }
+    const gapBlocks = lba - copies[copies.length - 1].endLba;
     if (this.needsZeroBlock) this.zeroBlockLba = lba++;
     const ordered = [...this.dataInOrder].sort((a, b) =>
       b.source.sortWeight - a.source.sortWeight || a.order - b.order
@@ -350,46 +354,28 @@ class Planner {
         ? [{ kind: "zero", label: "padding (-pad)", byteLength: PAD_BLOCKS * SECTOR_BYTES }]
         : [],
     };
+    if (offset > 0 && tail.partitionVolumeSpaceBlockCount === undefined) {
+      throw new LayoutError("Cannot write the second descriptor set: the tail did not size the partition");
+    }
 
     // Pass 4: encode.
     const out = new RegionListBuilder();
     out.zeros("system area", FIRST_VOLUME_DESCRIPTOR_LBA * SECTOR_BYTES);
-    trees.forEach((dirs, i) => {
-      const blocks = kinds[i] === "iso"
-        ? tail.primaryVolumeSpaceBlockCount
-        : tail.supplementaryVolumeSpaceBlockCount;
-      const descriptor = this.volumeDescriptor(kinds[i], dirs[0], pathTables[i], blocks);
-      out.bytes(`${kinds[i]} volume descriptor`, encodeVolumeDescriptor(descriptor));
-      if (kinds[i] === "iso" && catalog) {
-        // LBA 17: the El Torito Boot Record (SeaBIOS reads only this sector).
-        out.bytes(
-          "El Torito boot record",
-          encodeBootRecordVolumeDescriptor({
-            bootSystemIdentifier: EL_TORITO_BOOT_SYSTEM_IDENTIFIER,
-            bootIdentifier: new Uint8Array(32),
-            bootCatalogLba: catalog.lba,
-          }),
-        );
-      }
-    });
-    out.bytes("volume descriptor set terminator", encodeTerminator());
-    trees.forEach((dirs, i) => {
-      for (const d of dirs) {
-        out.bytes(`${kinds[i]} directory /${d.isoPath}`, this.encodeDirectory(d, kinds[i]));
-      }
-      if (kinds[i] === "iso" && continuationBlocks > 0) {
-        out.bytes(
-          "SUSP continuation areas",
-          this.encodeContinuationAreas(continuationAreas, continuationLba, continuationBlocks),
-        );
-      }
-      const table = pathTables[i];
-      for (const littleEndian of [true, false]) {
-        const bytes = new Uint8Array(table.blocks * SECTOR_BYTES);
-        bytes.set(encodePathTable(table.records, littleEndian));
-        out.bytes(`${kinds[i]} ${littleEndian ? "L" : "M"} path table`, bytes);
-      }
-    });
+    this.encodeDescriptorSet(
+      out,
+      copies[0],
+      0,
+      catalog,
+      tail.primaryVolumeSpaceBlockCount,
+      tail.supplementaryVolumeSpaceBlockCount,
+    );
+    if (offset > 0) {
+      out.zeros("partition offset gap", secondSetLba * SECTOR_BYTES - out.byteLength);
+      const size = tail.partitionVolumeSpaceBlockCount!;
+      this.encodeDescriptorSet(out, copies[1], offset, undefined, size, size);
+    }
+    for (const [n, copy] of copies.entries()) this.encodeMetadata(out, copy, n === 0 ? 0 : offset);
+    if (gapBlocks > 0) out.zeros("gap before data", gapBlocks * SECTOR_BYTES);
     if (this.needsZeroBlock) out.zeros("zero block for empty files", SECTOR_BYTES);
     const files = new Map<string, PlannedFile>();
     for (const data of ordered) {
@@ -431,6 +417,137 @@ class Planner {
       directories,
       diagnostics: this.diagnostics,
     };
+  }
+
+  /** Places one copy of every tree's directories, continuation areas and path tables from `startLba`. */
+  placeMetadata(
+    trees: readonly TreeDirectory[][],
+    kinds: readonly TreeKind[],
+    startLba: number,
+  ): MetadataCopy {
+    let lba = startLba;
+    const dirLbas = new Map<TreeDirectory, number>();
+    const continuationPlaces = new Map<PlannedRecord, ContinuationPlace[]>();
+    const continuationAreas: MetadataCopy["continuationAreas"] = [];
+    let continuationLba = 0;
+    let continuationBlocks = 0;
+    const pathTables: MetadataCopy["pathTables"] = [];
+    trees.forEach((dirs, i) => {
+      for (const d of dirs) {
+        d.lba = lba;
+        dirLbas.set(d, lba);
+        lba += d.sectorCount;
+      }
+      if (kinds[i] === "iso" && this.options.rockRidge !== "off") {
+        for (const d of dirs) for (const r of d.records) r.continuationPlaces = [];
+        continuationLba = lba;
+        continuationBlocks = this.placeContinuationAreas(dirs, lba, continuationAreas);
+        lba += continuationBlocks;
+        for (const d of dirs) for (const r of d.records) continuationPlaces.set(r, r.continuationPlaces);
+      }
+      const byteLength = this.pathTableRecords(dirs).reduce(
+        (sum, r) => sum + pathTableRecordByteLength(r.identifier.byteLength),
+        0,
+      );
+      const blocks = Math.max(1, Math.ceil(byteLength / SECTOR_BYTES));
+      pathTables.push({ l: lba, m: lba + blocks, byteLength, blocks });
+      lba += 2 * blocks;
+    });
+    return {
+      trees,
+      kinds,
+      dirLbas,
+      continuationPlaces,
+      continuationAreas,
+      continuationLba,
+      continuationBlocks,
+      pathTables,
+      endLba: lba,
+    };
+  }
+
+  /** Makes a copy's locations current, counted from block `bias` (0, or the partition offset). */
+  applyMetadata(copy: MetadataCopy, bias: number): void {
+    for (const [d, lba] of copy.dirLbas) d.lba = lba - bias;
+    for (const [r, places] of copy.continuationPlaces) {
+      r.continuationPlaces = places.map((p) => ({ ...p, blockLba: p.blockLba - bias }));
+    }
+  }
+
+  /** Encodes one copy's directories, continuation areas and path tables, in image order. */
+  encodeMetadata(out: RegionListBuilder, copy: MetadataCopy, bias: number): void {
+    this.applyMetadata(copy, bias);
+    for (const data of this.dataInOrder) data.lba -= bias;
+    this.zeroBlockLba -= bias;
+    try {
+      copy.trees.forEach((dirs, i) => {
+        for (const d of dirs) {
+          out.bytes(`${copy.kinds[i]} directory /${d.isoPath}`, this.encodeDirectory(d, copy.kinds[i]));
+        }
+        if (copy.kinds[i] === "iso" && copy.continuationBlocks > 0) {
+          const areas = copy.continuationAreas.map((a) => ({
+            ...a,
+            place: { ...a.place, blockLba: a.place.blockLba - bias },
+          }));
+          out.bytes(
+            "SUSP continuation areas",
+            this.encodeContinuationAreas(areas, copy.continuationLba - bias, copy.continuationBlocks),
+          );
+        }
+        const records = this.pathTableRecords(dirs);
+        const table = copy.pathTables[i];
+        for (const littleEndian of [true, false]) {
+          const bytes = new Uint8Array(table.blocks * SECTOR_BYTES);
+          bytes.set(encodePathTable(records, littleEndian));
+          out.bytes(`${copy.kinds[i]} ${littleEndian ? "L" : "M"} path table`, bytes);
+        }
+      });
+    } finally {
+      for (const data of this.dataInOrder) data.lba += bias;
+      this.zeroBlockLba += bias;
+      this.applyMetadata(this.firstCopy!, 0);
+    }
+  }
+
+  /** The first copy: its locations are current outside {@link encodeMetadata}. */
+  firstCopy: MetadataCopy | undefined;
+
+  /** One volume descriptor set: PVD, [Boot Record], supplementary descriptors, terminator. */
+  encodeDescriptorSet(
+    out: RegionListBuilder,
+    copy: MetadataCopy,
+    bias: number,
+    catalog: FileData | undefined,
+    primaryBlocks: number,
+    supplementaryBlocks: number,
+  ): void {
+    this.applyMetadata(copy, bias);
+    try {
+      copy.trees.forEach((dirs, i) => {
+        const kind = copy.kinds[i];
+        const table = copy.pathTables[i];
+        const descriptor = this.volumeDescriptor(kind, dirs[0], {
+          l: table.l - bias,
+          m: table.m - bias,
+          byteLength: table.byteLength,
+        }, kind === "iso" ? primaryBlocks : supplementaryBlocks);
+        out.bytes(`${kind} volume descriptor`, encodeVolumeDescriptor(descriptor));
+        if (kind === "iso" && catalog) {
+          // LBA 17: the El Torito Boot Record (SeaBIOS reads only this sector).
+          out.bytes(
+            "El Torito boot record",
+            encodeBootRecordVolumeDescriptor({
+              bootSystemIdentifier: EL_TORITO_BOOT_SYSTEM_IDENTIFIER,
+              bootIdentifier: new Uint8Array(32),
+              bootCatalogLba: catalog.lba,
+            }),
+          );
+        }
+      });
+      out.bytes("volume descriptor set terminator", encodeTerminator());
+    } finally {
+      this.applyMetadata(this.firstCopy!, 0);
+    }
   }
 
   countLinks(dir: SourceDirectory): void {

@@ -157,6 +157,7 @@ export function isoBuildRequest(o: MkisofsOptions, env: RequestEnvironment): Iso
       fileTimeOverride,
       dirMode: o.dirMode,
       fileMode: o.fileMode,
+      partitionOffsetLba: o.partitionOffsetLba > 0 ? o.partitionOffsetLba : undefined,
       uid: resolveId("user", "-uid", o.uid, env),
       gid: resolveId("group", "-gid", o.gid, env),
     },
