@@ -149,7 +149,7 @@ async function systemAreaReport(iso: string): Promise<string[]> {
   const { stdout } = await run("xorriso", ["-indev", iso, "-report_system_area", "plain"]);
   return stdout.split("\n").filter((l) => /^(MBR|GPT|APM|ISO image|System area|Partition offset)/.test(l))
     .map((l) =>
-      l.replace(/GUID( *):( +\d+)?( +)[0-9a-f]{32}$/, "GUID$1:$2$3<GUID>")
+      l.replace(/^(GPT (disk|partition) GUID .*?)[0-9a-f]{32}$/, "$1<GUID>") // random or derived per image
         .replace(/^(MBR partition +: +\d+ +0x[0-9a-f]+ +0x[0-9a-f]+ +)(\d+)/, "$1<start>")
         .replace(/^(GPT start and size : +\d+ +)(\d+)/, "$1<start>")
         .replace(/^(APM start and size : +\d+ +)(\d+)/, "$1<start>")
