@@ -9,7 +9,8 @@ import type { SystemAreaPlan } from "./hybrid/layout.ts";
 import { applySystemArea, hybridTail } from "./hybrid/plan.ts";
 import { type IsoPlan, planIso } from "./iso9660/planner.ts";
 import type { IsoBuildRequest } from "./mkisofs/request.ts";
-import { scanSources } from "./source_tree.ts";
+import { addVirtualFile, scanSources, type SourceTree } from "./source_tree.ts";
+import { planFat } from "./fat/planner.ts";
 
 /**
  * Scans the request's sources and plans the image (no file is opened for reading data).
@@ -22,6 +23,7 @@ import { scanSources } from "./source_tree.ts";
  */
 export function planIsoBuild(request: IsoBuildRequest): IsoPlan {
   const tree = scanSources(request.pathspecs, request.scan);
+  if (request.efiBootDir) addEfiBootImage(tree, request);
   if (request.elTorito) return planElToritoIso(tree, request.plan, request.elTorito, request.hybrid);
   if (!request.hybrid) return planIso(tree, request.plan);
   // A system area (or appended partitions) without El Torito.
@@ -44,4 +46,24 @@ export async function buildIso(request: IsoBuildRequest, onProgress?: ProgressCa
   const plan = planIsoBuild(request);
   await writeRegionsToFile(plan.regions, request.outputPath, onProgress);
   return plan;
+}
+
+/**
+ * `--efi-boot-dir`: plans a FAT image of the folder (the smallest that fits, as `mkfs.fat` would
+ * lay it out; serial and times from SOURCE_DATE_EPOCH when set) and adds it to the tree.
+ */
+function addEfiBootImage(tree: SourceTree, request: IsoBuildRequest): void {
+  const dir = request.efiBootDir!;
+  const source = scanSources([{ hostPath: dir.hostPath }], { followLinks: true });
+  const time = request.plan.fileTimeOverride;
+  const fat = planFat(source.root, {
+    size: "fit",
+    volumeLabel: "EFIBOOT",
+    timestamp: time,
+  });
+  addVirtualFile(tree, {
+    isoPath: dir.isoPath,
+    contents: fat.regions.regions,
+    time: time ?? request.plan.volumeTime,
+  });
 }

@@ -395,3 +395,53 @@ toolTest(
     }
   },
 );
+
+toolTest(
+  "--efi-boot-dir: the FAT image made from a folder is fsck.fat-clean, lists in mtools, and OVMF boots it as CD and disk",
+  [
+    "xorriso",
+    "fsck.fat",
+    "mdir",
+    "mkfs.fat",
+    "mmd",
+    "mcopy",
+    "grub-mkstandalone",
+    "qemu-system-x86_64",
+    OVMF_CODE,
+  ],
+  async () => {
+    await using tmp = await tempDir("efi-boot-dir-");
+    await makeHybridTree(`${tmp.path}/tree`, tmp.path);
+    await Deno.remove(`${tmp.path}/tree/efiboot.img`);
+    await Deno.mkdir(`${tmp.path}/efi/EFI/BOOT`, { recursive: true });
+    await Deno.copyFile(`${tmp.path}/BOOTX64.EFI`, `${tmp.path}/efi/EFI/BOOT/BOOTX64.EFI`);
+    const iso = `${tmp.path}/ours.iso`;
+    const built = await buildWithDiscwright([
+      "-quiet",
+      "-R",
+      "-J",
+      ...BIOS_ENTRY,
+      "--efi-boot-dir",
+      `${tmp.path}/efi`,
+      "-isohybrid-gpt-basdat",
+      "-isohybrid-mbr",
+      ISOHDPFX,
+      "-o",
+      iso,
+      `${tmp.path}/tree`,
+    ], { env: { SOURCE_DATE_EPOCH: "1700000000" } });
+    assert.equal(built.code, 0, built.stderr);
+    const fat = `${tmp.path}/efiboot.img`;
+    await run("xorriso", ["-osirrox", "on", "-indev", iso, "-extract", "/efiboot.img", fat]);
+    const fsck = await run("fsck.fat", ["-n", fat]);
+    assert.equal(fsck.code, 0, fsck.stdout);
+    const listing = await run("mdir", ["-i", fat, "-/", "-b", "::"], { env: MTOOLS_ENV });
+    assert.match(listing.stdout, /::\/EFI\/BOOT\/BOOTX64\.EFI/);
+    for (const media of ["cd", "disk"] as const) {
+      assert.ok(
+        await boots(iso, "uefi", media, UEFI_MARKER, tmp.path),
+        `OVMF did not start GRUB as ${media}`,
+      );
+    }
+  },
+);

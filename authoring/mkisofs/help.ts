@@ -153,6 +153,8 @@ El Torito (boot options apply to the entry being built):
   -e ISO_PATH                    boot image of the current entry, for EFI; may be
                                  --interval:appended_partition_N:all:: for an appended partition
   --efi-boot ISO_PATH            a complete EFI entry of its own, without emulation
+  --efi-boot-dir DIR             build a FAT EFI image from DIR, add it as /efiboot.img and boot it
+                                 like --efi-boot (no mkfs.fat or mtools needed; discwright only)
   -eltorito-alt-boot             finish the current entry and start a new one
   -eltorito-platform ID          platform of later -b entries: x86, PPC, Mac, efi or 0...255
   -no-emul-boot                  the current entry needs no disk emulation

@@ -496,6 +496,12 @@ export interface MkisofsOptions {
   readonly partLikeIsohybrid: boolean;
   /** `-efi-boot-part`. */
   readonly efiBootPart?: EfiBootPart;
+  /**
+   * `--efi-boot-dir DIR` (discwright's own): a FAT image is built from DIR (e.g. holding
+   * EFI/BOOT/BOOTX64.EFI), added to the image at `isoPath`, and booted by an EFI entry as with
+   * `--efi-boot` — no mkfs.fat or mtools needed.
+   */
+  readonly efiBootDir?: { readonly hostPath: string; readonly isoPath: string };
   /** `-prep-boot-part`. */
   readonly prepBootPart?: string;
   /** `-chrp-boot-part` / `-chrp-boot`. */
@@ -1356,6 +1362,11 @@ arg1(
 arg1(["-b", "-eltorito-boot"], (st, v, spelled) => st.setBootImage("-b", spelled, v));
 arg1(["-e"], (st, v, spelled) => st.setBootImage("-e", spelled, v));
 arg1(["--efi-boot"], (st, v, spelled) => st.efiBoot(spelled, v));
+arg1(["--efi-boot-dir"], (st, v, spelled) => {
+  if (st.o.efiBootDir !== undefined) fail(`${q(spelled)} may be given once`);
+  st.o.efiBootDir = { hostPath: parseHostSource(spelled, v), isoPath: "/efiboot.img" };
+  st.efiBoot(spelled, "/efiboot.img");
+});
 flag(["-eltorito-alt-boot"], (st) => st.commitBootEntry());
 arg1(["-eltorito-platform"], (st, v, spelled) => {
   const id = parsePlatformId(spelled, v);

@@ -26,6 +26,8 @@ export interface IsoBuildRequest {
   readonly elTorito?: ElToritoRequest;
   /** Hybrid MBR/GPT/APM, appended partitions, a system area file. */
   readonly hybrid?: HybridRequest;
+  /** `--efi-boot-dir`: a host folder made into a FAT image at an image path. */
+  readonly efiBootDir?: { readonly hostPath: string; readonly isoPath: string };
 }
 
 /** What a request needs from outside: environment and host files (lists, sort files). */
@@ -106,6 +108,7 @@ export function isoBuildRequest(o: MkisofsOptions, env: RequestEnvironment): Iso
   return {
     pathspecs,
     outputPath: o.outputPath,
+    efiBootDir: o.efiBootDir,
     hybrid: wantsSystemArea(o) ? hybridRequest(o, { sourceDateEpoch: env.sourceDateEpoch }) : undefined,
     elTorito: o.boot.length > 0
       ? {
