@@ -90,3 +90,15 @@ export {
 } from "./authoring/iso9660/verify.ts";
 export { extractIso, type ExtractOptions } from "./authoring/iso9660/extract.ts";
 export { describeIso, formatIsoInfo, type IsoInfo } from "./authoring/iso9660/info.ts";
+
+// Emulation: boot-testing under QEMU
+export {
+  type BootMedia,
+  bootTest,
+  bootTestJunit,
+  type BootTestOptions,
+  type BootTestResult,
+  type Firmware,
+  qemuBootArgs,
+  stripAnsi,
+} from "./emulate/qemu/boot_test.ts";

@@ -7,10 +7,14 @@
 
 import { Command, CommanderError, Option } from "commander";
 import {
+  type BootMedia,
+  bootTest,
+  bootTestJunit,
   describeIso,
   DISCWRIGHT_VERSION,
   extractIso,
   FileBlockDevice,
+  type Firmware,
   formatIsoInfo,
   type IsoEntry,
   type IsoView,
@@ -138,6 +142,57 @@ export async function discMain(args: readonly string[]): Promise<number> {
       }
       if (!report.summary.ok) code = 1;
     });
+
+  program.command("boot-test")
+    .description("boot IMAGE under QEMU and wait for TEXT on the serial console (COM1)")
+    .argument("<image>")
+    .addOption(
+      new Option("--firmware <firmware>", "SeaBIOS or OVMF").choices(["bios", "uefi"]).default("bios"),
+    )
+    .addOption(
+      new Option("--media <media>", "how the image is attached").choices(["cd", "disk", "usb", "floppy"])
+        .default("cd"),
+    )
+    .requiredOption("--expect <text>", "text that means the boot worked")
+    .option("--timeout <seconds>", "give up after this many seconds", "60")
+    .option("--junit <file>", "also write a JUnit XML report")
+    .action(
+      async (
+        imagePath: string,
+        opts: { firmware: Firmware; media: BootMedia; expect: string; timeout: string; junit?: string },
+      ) => {
+        const timeoutSeconds = Number(opts.timeout);
+        if (!(timeoutSeconds > 0)) {
+          throw new UsageError(`Cannot boot-test: --timeout "${opts.timeout}" is not a positive number`);
+        }
+        const result = await bootTest({
+          image: imagePath,
+          firmware: opts.firmware,
+          media: opts.media,
+          expect: opts.expect,
+          timeoutSeconds,
+        });
+        if (opts.junit) {
+          await Deno.writeTextFile(
+            opts.junit,
+            bootTestJunit(`${imagePath} ${opts.firmware} ${opts.media}`, result),
+          );
+        }
+        if (result.ok) {
+          console.log(
+            `boot-test: "${opts.expect}" seen after ${
+              result.seconds.toFixed(1)
+            } s (${opts.firmware}, ${opts.media})`,
+          );
+        } else {
+          console.error(
+            `disc: boot-test failed: "${opts.expect}" not seen within ${timeoutSeconds} s (${opts.firmware}, ${opts.media}); console tail:`,
+          );
+          console.error(result.consoleTail);
+          code = 1;
+        }
+      },
+    );
 
   try {
     await program.parseAsync(["deno", "disc", ...args.filter((a) => a !== "--debug" || args[0] === "build")]);

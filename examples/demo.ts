@@ -8,6 +8,7 @@
  */
 
 import { discMain } from "../cli/disc.ts";
+import { bootTest, type BootTestResult } from "../mod.ts";
 import { biosBootImage, BOOT_MARKER } from "./boot_payload.ts";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -53,63 +54,28 @@ for (const [name, args] of steps) {
   }
 }
 
-console.log(
-  `\n$ qemu-system-x86_64 -machine accel=tcg -cdrom ${
-    show(iso)
-  } -boot d (watching COM1 for "${BOOT_MARKER}")`,
-);
-const booted = await bootUnderQemu(iso);
-if (booted === undefined) {
-  console.log(
-    "demo: boot test SKIPPED: qemu-system-x86_64 is not installed (Debian: apt-get install qemu-system-x86)",
-  );
-} else if (!booted) {
-  console.error(`demo: boot test FAILED: "${BOOT_MARKER}" did not appear on COM1 within 60 s`);
+console.log(`\n$ disc boot-test ${show(iso)} --firmware bios --media cd --expect ${BOOT_MARKER}`);
+let booted: BootTestResult | undefined;
+try {
+  booted = await bootTest({
+    image: iso,
+    firmware: "bios",
+    media: "cd",
+    expect: BOOT_MARKER,
+    timeoutSeconds: 60,
+  });
+} catch (error) {
+  if (!/is not installed/.test(String(error))) throw error;
+  console.log(`demo: boot test SKIPPED: ${(error as Error).message}`);
+}
+if (booted && !booted.ok) {
+  console.error(`demo: boot test FAILED: "${BOOT_MARKER}" did not appear on COM1 within 60 s; console tail:`);
+  console.error(booted.consoleTail);
   Deno.exit(1);
-} else {
-  console.log(`demo: the image booted under SeaBIOS and printed "${BOOT_MARKER}"`);
+}
+if (booted) {
+  console.log(
+    `demo: the image booted under SeaBIOS and printed "${BOOT_MARKER}" (${booted.seconds.toFixed(1)} s)`,
+  );
 }
 console.log(`\ndemo: OK, image at ${show(iso)}`);
-
-/** Boots the ISO as a CD; true when the marker appears on COM1, undefined without QEMU. */
-async function bootUnderQemu(path: string): Promise<boolean | undefined> {
-  const log = `${out}/example.serial`;
-  await Deno.remove(log).catch(() => {});
-  let qemu: Deno.ChildProcess;
-  try {
-    qemu = new Deno.Command("qemu-system-x86_64", {
-      // KVM fails on real-mode boot code on some hosts: always TCG.
-      args: [
-        "-machine",
-        "accel=tcg",
-        "-m",
-        "64",
-        "-cdrom",
-        path,
-        "-boot",
-        "d",
-        "-display",
-        "none",
-        "-serial",
-        `file:${log}`,
-        "-no-reboot",
-      ],
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  }
-  try {
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      if ((await Deno.readTextFile(log).catch(() => "")).includes(BOOT_MARKER)) return true;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    return false;
-  } finally {
-    qemu.kill("SIGKILL");
-    await qemu.status;
-  }
-}
