@@ -119,23 +119,23 @@ Deno.test("build: a missing MBR template → exit 2 naming the option and the fi
   ]);
 });
 
-Deno.test("build: -efi-boot-part is refused by name until it is supported (exit 2)", async () => {
+Deno.test("build: a missing -efi-boot-part file → exit 2 naming the option and the file", async () => {
   await using tmp = await tempDir("build-errors-");
   await Deno.mkdir(`${tmp.path}/tree`);
-  await Deno.writeFile(`${tmp.path}/tree/efi.img`, new Uint8Array(4096));
+  await Deno.writeFile(`${tmp.path}/tree/boot.img`, new Uint8Array(4096));
   const out = `${tmp.path}/out.iso`;
   const result = await buildWithDiscwright(
     [
       "-quiet",
-      "-e",
-      "efi.img",
+      "-b",
+      "boot.img",
       "-no-emul-boot",
       "-efi-boot-part",
-      "--efi-boot-image",
+      "/nonexistent/esp.img",
       "-o",
       out,
       `${tmp.path}/tree`,
     ],
   );
-  await assertFailedCleanly(out, result, 2, [/-efi-boot-part/, /not supported yet/]);
+  await assertFailedCleanly(out, result, 2, [/-efi-boot-part/, /"\/nonexistent\/esp\.img"/, /no such file/]);
 });

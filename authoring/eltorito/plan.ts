@@ -41,8 +41,12 @@ export interface ElToritoRequest {
 }
 
 /** Data-area weights: the catalog first, then the boot images (then `--sort-weight`s, then the rest). */
-const CATALOG_SORT_WEIGHT = Number.MAX_SAFE_INTEGER;
-const BOOT_IMAGE_SORT_WEIGHT = Number.MAX_SAFE_INTEGER - 1;
+/** `-efi-boot-part`'s image comes first of all, right after the trees (as libisofs places it). */
+const EFI_BOOT_PART_SORT_WEIGHT = Number.MAX_SAFE_INTEGER;
+const CATALOG_SORT_WEIGHT = Number.MAX_SAFE_INTEGER - 1;
+const BOOT_IMAGE_SORT_WEIGHT = Number.MAX_SAFE_INTEGER - 2;
+/** Placement key of an `-efi-boot-part HOST_FILE` (in no directory tree). */
+const EFI_BOOT_PART_KEY = "\u0000efi-boot-part";
 
 /**
  * Plans a bootable ISO: `tree` gains the catalog file; the plan's regions carry the catalog and the
@@ -85,6 +89,36 @@ export function planElToritoIso(
     node.sortWeight = BOOT_IMAGE_SORT_WEIGHT;
     return { entry, isoPath, node, partitionNumber: undefined };
   });
+
+  // -efi-boot-part: the ESP the GPT lists is the first EFI boot image, or a host file in no tree.
+  const efiBootPart = hybrid?.options.efiBootPart;
+  const hiddenFiles: { isoPath: string; source: SourceFile }[] = [];
+  if (efiBootPart?.kind === "firstEfiBootImage") {
+    const first = images.find((i) => i.node && i.entry.platformId === 0xef);
+    if (first?.node) first.node.sortWeight = EFI_BOOT_PART_SORT_WEIGHT;
+  } else if (efiBootPart?.kind === "file") {
+    const byteLength = hybrid!.efiBootPartByteLength!;
+    const time = options.fileTimeOverride ?? options.volumeTime;
+    hiddenFiles.push({
+      isoPath: EFI_BOOT_PART_KEY,
+      source: {
+        kind: "file",
+        name: "efi-boot-part",
+        hostPath: efiBootPart.hostPath,
+        mode: 0o100644,
+        uid: 0,
+        gid: 0,
+        mtime: time,
+        atime: time,
+        ctime: time,
+        hiddenIso: true,
+        hiddenJoliet: true,
+        sortWeight: EFI_BOOT_PART_SORT_WEIGHT,
+        byteLength,
+        inodeKey: undefined,
+      },
+    });
+  }
 
   // The catalog's bytes depend on where the images land: computed from the finished plan.
   let finished: IsoPlan | undefined;
@@ -136,8 +170,16 @@ export function planElToritoIso(
       ...(options.alwaysPlace ?? []),
       { isoPath: catalogPath, source: catalog },
       ...images.flatMap(({ isoPath, node }) => node ? [{ isoPath: isoPath!, source: node }] : []),
+      ...hiddenFiles,
     ],
-    tail: hybrid ? hybridTail(hybrid, images.map((i) => i.isoPath), systemArea) : options.tail,
+    tail: hybrid
+      ? hybridTail(
+        hybrid,
+        images.map((i) => i.isoPath),
+        systemArea,
+        hiddenFiles.length > 0 ? EFI_BOOT_PART_KEY : undefined,
+      )
+      : options.tail,
   });
   let regions: RegionList = plan.regions;
   for (const { entry, isoPath, node } of images) {

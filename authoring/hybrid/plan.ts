@@ -29,6 +29,8 @@ export interface HybridRequest {
   readonly appendedFiles: readonly { readonly hostPath: string; readonly byteLength: number }[];
   readonly gptDiskGuid: string;
   readonly mbrId: number;
+  /** `-efi-boot-part HOST_FILE`: its size when scanned. */
+  readonly efiBootPartByteLength?: number;
 }
 
 /** Bytes of the system area (LBA 0–15). */
@@ -60,8 +62,15 @@ export function wantsSystemArea(o: MkisofsOptions): boolean {
  * ```
  */
 export function hybridRequest(o: MkisofsOptions, env: { readonly sourceDateEpoch?: string }): HybridRequest {
-  if (o.efiBootPart !== undefined) {
-    throw new UsageError("Cannot build with -efi-boot-part: EFI boot partitions are not supported yet");
+  let efiBootPartByteLength: number | undefined;
+  if (o.efiBootPart?.kind === "file") {
+    try {
+      efiBootPartByteLength = Deno.statSync(o.efiBootPart.hostPath).size;
+    } catch (error) {
+      throw new UsageError(
+        `Cannot read the file of -efi-boot-part: "${o.efiBootPart.hostPath}" (${reason(error)})`,
+      );
+    }
   }
   const templatePath = o.isohybridMbr ?? o.grub2Mbr ?? o.systemAreaFile;
   const templateOption = o.isohybridMbr ? "-isohybrid-mbr" : o.grub2Mbr ? "--grub2-mbr" : "-G";
@@ -96,7 +105,7 @@ export function hybridRequest(o: MkisofsOptions, env: { readonly sourceDateEpoch
     ? gptDiskGuidFromVolumeUuid(volumeUuid)
     : randomGuid();
   const mbrId = volumeUuid ? mbrIdFromVolumeUuid(volumeUuid) : crypto.getRandomValues(new Uint32Array(1))[0];
-  return { options: o, template, appendedFiles, gptDiskGuid, mbrId };
+  return { options: o, template, appendedFiles, gptDiskGuid, mbrId, efiBootPartByteLength };
 }
 
 /**
@@ -107,6 +116,7 @@ export function hybridTail(
   request: HybridRequest,
   bootIsoPaths: readonly (string | undefined)[],
   result: { plan?: SystemAreaPlan },
+  efiBootPartPath?: string,
 ): (dataEndLba: number, placed: ReadonlyMap<string, PlacedExtent>) => IsoTail {
   return (dataEndLba, placed) => {
     const plan = planSystemArea({
@@ -116,6 +126,7 @@ export function hybridTail(
         path === undefined ? undefined : placed.get(normalizeIsoPath(path))
       ),
       appendedPartitionByteLengths: request.appendedFiles.map((f) => f.byteLength),
+      efiBootPartition: efiBootPartPath === undefined ? undefined : placed.get(efiBootPartPath),
       template: request.template,
       gptDiskGuid: request.gptDiskGuid,
       mbrId: request.mbrId,
