@@ -102,3 +102,11 @@ export {
   qemuBootArgs,
   stripAnsi,
 } from "./emulate/qemu/boot_test.ts";
+
+// FAT12/16/32 images (EFI system partitions, floppies)
+export {
+  buildFatImageFromDirectory,
+  type FatBuildOptions,
+  fatTreeFromEntries,
+} from "./authoring/fat/build.ts";
+export { type FatPlan, type FatPlanOptions, planFat } from "./authoring/fat/planner.ts";

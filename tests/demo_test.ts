@@ -9,6 +9,12 @@ toolTest(
     const result = await run(Deno.execPath(), ["task", "demo"], { cwd: REPO_ROOT, allowFail: true });
     assert.equal(result.code, 0, result.stderr + result.stdout);
     assert.match(result.stdout, /OK: 0 errors, 0 warnings; .* El Torito/);
-    assert.match(result.stdout, /booted under SeaBIOS and printed "DISCWRIGHT-BOOT-OK"/);
+    for (const run of ["bios, cd", "bios, disk"]) {
+      assert.match(result.stdout, new RegExp(`booted \\(${run}\\) and printed "DISCWRIGHT-BOOT-OK"`));
+    }
+    for (const run of ["uefi, cd", "uefi, disk"]) {
+      assert.match(result.stdout, new RegExp(`booted \\(${run}\\) and printed "DISCWRIGHT-UEFI-OK"`));
+    }
+    assert.doesNotMatch(result.stdout, /SKIPPED/);
   },
 );

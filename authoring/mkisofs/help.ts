@@ -78,6 +78,7 @@ File hiding:
   -hide-hfsplus GLOB             keep matching files out of the HFS+ tree
   -hide-hfsplus-list FILE        read -hide-hfsplus patterns from FILE
   --boot-catalog-hide            keep the El Torito boot catalog out of all directory trees
+  -hide-boot-catalog             the same (an alias some tools use)
 
 Directory trees and naming:
   -R, -rock                      write Rock Ridge (on by default)

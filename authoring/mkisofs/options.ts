@@ -1403,7 +1403,8 @@ arg1(["-c", "-eltorito-catalog"], (st, v, spelled) => {
   if (v === "") fail(`${q(spelled)} needs an image path, got ""`);
   st.catalogPath = absoluteIsoPath(v);
 });
-flag(["--boot-catalog-hide"], (st) => st.o.hideBootCatalog = true);
+// "-hide-boot-catalog" is not an xorriso spelling, but issue 3 (and users of other tools) name it.
+flag(["--boot-catalog-hide", "-hide-boot-catalog"], (st) => st.o.hideBootCatalog = true);
 flag(["-isohybrid-gpt-basdat"], (st, spelled) => st.touch(spelled).isohybridGpt = "basicData");
 flag(["-isohybrid-gpt-hfsplus"], (st, spelled) => st.touch(spelled).isohybridGpt = "hfsplus");
 flag(["-isohybrid-apm-hfsplus"], (st, spelled) => st.touch(spelled).isohybridApmHfsplus = true);
