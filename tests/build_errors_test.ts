@@ -139,3 +139,14 @@ Deno.test("build: a missing -efi-boot-part file → exit 2 naming the option and
   );
   await assertFailedCleanly(out, result, 2, [/-efi-boot-part/, /"\/nonexistent\/esp\.img"/, /no such file/]);
 });
+
+Deno.test("build: a -boot-load-size that does not fit 16 bits → exit 2 naming the option, nothing written", async () => {
+  await using tmp = await tempDir("build-errors-");
+  await Deno.mkdir(`${tmp.path}/tree`);
+  await Deno.writeFile(`${tmp.path}/tree/boot.img`, new Uint8Array(4096));
+  const out = `${tmp.path}/out.iso`;
+  const result = await buildWithDiscwright(
+    ["-quiet", "-b", "boot.img", "-no-emul-boot", "-boot-load-size", "70000", "-o", out, `${tmp.path}/tree`],
+  );
+  await assertFailedCleanly(out, result, 2, [/-boot-load-size/, /65535/, /"70000"/]);
+});

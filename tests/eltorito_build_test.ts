@@ -25,6 +25,10 @@ async function makeBootTree(root: string): Promise<void> {
   disk[511] = 0xaa;
   await Deno.writeFile(`${root}/disk.img`, disk);
   await Deno.writeTextFile(`${root}/readme.txt`, "bootable\n");
+  // An EFI image too big for the catalog's 16-bit sector count (sparse: no disk space used).
+  const big = await Deno.open(`${root}/big-efi.img`, { write: true, create: true });
+  await big.truncate(40 * 1024 * 1024);
+  big.close();
 }
 
 /** `-report_el_torito plain` without LBAs (the layouts differ by a few blocks). */
@@ -62,6 +66,15 @@ const CASES: Record<string, string[]> = {
   ],
   "floppy emulation": ["-b", "floppy.img", "-c", "boot.cat"],
   "hard disk emulation": ["-b", "disk.img", "-hard-disk-boot", "-c", "boot.cat"],
+  "EFI image over 32 MiB (load size 0, as xorriso writes it)": [
+    "-b",
+    "isolinux/isolinux.bin",
+    "-no-emul-boot",
+    "-eltorito-alt-boot",
+    "-e",
+    "big-efi.img",
+    "-no-emul-boot",
+  ],
   "three entries and a platform id": [
     "-b",
     "isolinux/isolinux.bin",
