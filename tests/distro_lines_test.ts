@@ -303,7 +303,7 @@ toolTest("distro line grub-mkrescue 2.06: refused clearly by the first unsupport
 
 for (const name of Object.keys(lines("", ""))) {
   toolTest(
-    `distro line "${name}": ours and xorriso's image boot BIOS and UEFI, as CD and as disk`,
+    `distro line "${name}": ours and xorriso's image boot BIOS and UEFI as CD and disk (UEFI CD needs an EFI entry)`,
     BOOT_TOOLS,
     async (t) => {
       await using tmp = await tempDir("distro-boot-");
