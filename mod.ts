@@ -94,12 +94,19 @@ export { describeIso, formatIsoInfo, type IsoInfo } from "./authoring/iso9660/in
 // Emulation: boot-testing under QEMU
 export {
   type BootMedia,
+  type BootOutcome,
+  type BootSource,
   bootTest,
   bootTestJunit,
   type BootTestOptions,
   type BootTestResult,
   type Firmware,
+  formatBootFailure,
+  type OvmfFiles,
+  QemuBoot,
   qemuBootArgs,
+  type QemuBootFiles,
+  type QemuBootOptions,
   stripAnsi,
 } from "./emulate/qemu/boot_test.ts";
 

@@ -165,17 +165,28 @@ export async function discMain(args: readonly string[]): Promise<number> {
         if (!(timeoutSeconds > 0)) {
           throw new UsageError(`Cannot boot-test: --timeout "${opts.timeout}" is not a positive number`);
         }
-        const result = await bootTest({
-          image: imagePath,
-          firmware: opts.firmware,
-          media: opts.media,
-          expect: opts.expect,
-          timeoutSeconds,
-        });
+        // Ctrl-C / SIGTERM stop QEMU before we exit (bootTest rejects with the reason).
+        const interrupt = new AbortController();
+        const onSignal = () => interrupt.abort(new Error("Cannot boot-test: interrupted"));
+        const signals = ["SIGINT", "SIGTERM"] as const;
+        for (const name of signals) Deno.addSignalListener(name, onSignal);
+        let result;
+        try {
+          result = await bootTest({
+            image: imagePath,
+            firmware: opts.firmware,
+            media: opts.media,
+            expect: opts.expect,
+            timeoutSeconds,
+            signal: interrupt.signal,
+          });
+        } finally {
+          for (const name of signals) Deno.removeSignalListener(name, onSignal);
+        }
         if (opts.junit) {
           await Deno.writeTextFile(
             opts.junit,
-            bootTestJunit(`${imagePath} ${opts.firmware} ${opts.media}`, result),
+            bootTestJunit(`${imagePath} ${opts.firmware} ${opts.media}`, result, opts.expect),
           );
         }
         if (result.ok) {
@@ -185,10 +196,15 @@ export async function discMain(args: readonly string[]): Promise<number> {
             } s (${opts.firmware}, ${opts.media})`,
           );
         } else {
+          const why = result.outcome === "exited"
+            ? `QEMU exited (code ${result.exitCode}) after ${result.seconds.toFixed(1)} s`
+            : `not seen within ${timeoutSeconds} s`;
           console.error(
-            `disc: boot-test failed: "${opts.expect}" not seen within ${timeoutSeconds} s (${opts.firmware}, ${opts.media}); console tail:`,
+            `disc: boot-test failed: "${opts.expect}" ${why} (${opts.firmware}, ${opts.media}); console tail:`,
           );
           console.error(result.consoleTail);
+          if (result.screenTail) console.error(`--- screen (SeaBIOS) ---\n${result.screenTail}`);
+          if (result.qemuStderr) console.error(`--- QEMU ---\n${result.qemuStderr}`);
           code = 1;
         }
       },
