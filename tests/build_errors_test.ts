@@ -5,12 +5,12 @@
 import assert from "node:assert/strict";
 import { buildWithDiscwright, tempDir } from "./_tools.ts";
 
-async function assertFailedCleanly(
+function assertFailedCleanly(
   out: string,
   result: { code: number; stderr: string },
   expectedCode: number,
   mentions: RegExp[],
-): Promise<void> {
+): void {
   assert.equal(result.code, expectedCode, result.stderr);
   const lines = result.stderr.trim().split("\n");
   assert.equal(lines.length, 1, `one line expected, got:\n${result.stderr}`);
@@ -24,7 +24,7 @@ Deno.test("build: a file that changes size during the build (a /proc file: stat 
   await using tmp = await tempDir("build-errors-");
   const out = `${tmp.path}/out.iso`;
   const result = await buildWithDiscwright(["-quiet", "-graft-points", "-o", out, "version=/proc/version"]);
-  await assertFailedCleanly(out, result, 1, [/\/proc\/version/, /changed size/]);
+  assertFailedCleanly(out, result, 1, [/\/proc\/version/, /changed size/]);
 });
 
 Deno.test("build: a file name that is not UTF-8 → exit 1 naming it, nothing written", async () => {
@@ -38,7 +38,7 @@ Deno.test("build: a file name that is not UTF-8 → exit 1 naming it, nothing wr
   assert.equal(made.code, 0);
   const out = `${tmp.path}/out.iso`;
   const result = await buildWithDiscwright(["-quiet", "-o", out, `${tmp.path}/tree`]);
-  await assertFailedCleanly(out, result, 1, [/not valid UTF-8/, /tree\/bad/]);
+  assertFailedCleanly(out, result, 1, [/not valid UTF-8/, /tree\/bad/]);
 });
 
 Deno.test("build: a graft-point name longer than 255 bytes → exit 1 naming it, nothing written", async () => {
@@ -54,7 +54,7 @@ Deno.test("build: a graft-point name longer than 255 bytes → exit 1 naming it,
     out,
     `${long}=${tmp.path}/tree/a.txt`,
   ]);
-  await assertFailedCleanly(out, result, 1, [/300 bytes, more than 255/]);
+  assertFailedCleanly(out, result, 1, [/300 bytes, more than 255/]);
 });
 
 Deno.test("build: a file of 4 GiB at -iso-level 2 → exit 1 naming the file and the option", async () => {
@@ -65,7 +65,7 @@ Deno.test("build: a file of 4 GiB at -iso-level 2 → exit 1 naming the file and
   big.close();
   const out = `${tmp.path}/out.iso`;
   const result = await buildWithDiscwright(["-quiet", "-iso-level", "2", "-o", out, `${tmp.path}/tree`]);
-  await assertFailedCleanly(out, result, 1, [/big\.bin/, /-iso-level 3/]);
+  assertFailedCleanly(out, result, 1, [/big\.bin/, /-iso-level 3/]);
 });
 
 Deno.test("build: a boot image that is not in the tree → exit 2 naming the option and the path", async () => {
@@ -82,7 +82,7 @@ Deno.test("build: a boot image that is not in the tree → exit 2 naming the opt
     out,
     `${tmp.path}/tree`,
   ]);
-  await assertFailedCleanly(out, result, 2, [/-b/, /"\/isolinux\/isolinux\.bin"/, /not in the image tree/]);
+  assertFailedCleanly(out, result, 2, [/-b/, /"\/isolinux\/isolinux\.bin"/, /not in the image tree/]);
 });
 
 Deno.test("build: floppy emulation of an image that is not a floppy size → exit 2 naming it", async () => {
@@ -91,7 +91,7 @@ Deno.test("build: floppy emulation of an image that is not a floppy size → exi
   await Deno.writeFile(`${tmp.path}/tree/boot.img`, new Uint8Array(4096));
   const out = `${tmp.path}/out.iso`;
   const result = await buildWithDiscwright(["-quiet", "-b", "boot.img", "-o", out, `${tmp.path}/tree`]);
-  await assertFailedCleanly(out, result, 2, [/"\/boot\.img"/, /floppy emulation/, /4096 bytes/]);
+  assertFailedCleanly(out, result, 2, [/"\/boot\.img"/, /floppy emulation/, /4096 bytes/]);
 });
 
 Deno.test("build: a missing MBR template → exit 2 naming the option and the file", async () => {
@@ -112,7 +112,7 @@ Deno.test("build: a missing MBR template → exit 2 naming the option and the fi
       `${tmp.path}/tree`,
     ],
   );
-  await assertFailedCleanly(out, result, 2, [
+  assertFailedCleanly(out, result, 2, [
     /-isohybrid-mbr/,
     /"\/nonexistent\/isohdpfx\.bin"/,
     /no such file/,
@@ -137,7 +137,7 @@ Deno.test("build: a missing -efi-boot-part file → exit 2 naming the option and
       `${tmp.path}/tree`,
     ],
   );
-  await assertFailedCleanly(out, result, 2, [/-efi-boot-part/, /"\/nonexistent\/esp\.img"/, /no such file/]);
+  assertFailedCleanly(out, result, 2, [/-efi-boot-part/, /"\/nonexistent\/esp\.img"/, /no such file/]);
 });
 
 Deno.test("build: a -boot-load-size that does not fit 16 bits → exit 2 naming the option, nothing written", async () => {
@@ -148,5 +148,5 @@ Deno.test("build: a -boot-load-size that does not fit 16 bits → exit 2 naming 
   const result = await buildWithDiscwright(
     ["-quiet", "-b", "boot.img", "-no-emul-boot", "-boot-load-size", "70000", "-o", out, `${tmp.path}/tree`],
   );
-  await assertFailedCleanly(out, result, 2, [/-boot-load-size/, /65535/, /"70000"/]);
+  assertFailedCleanly(out, result, 2, [/-boot-load-size/, /65535/, /"70000"/]);
 });

@@ -121,7 +121,7 @@ export function planElToritoIso(
   }
 
   // The catalog's bytes depend on where the images land: computed from the finished plan.
-  let finished: IsoPlan | undefined;
+  const finished: { plan?: IsoPlan } = {};
   const catalogRegion: LazyRegion = {
     kind: "lazy",
     label: "El Torito boot catalog",
@@ -140,7 +140,7 @@ export function planElToritoIso(
           }));
           continue;
         }
-        const planned = finished!.files.get(isoPath!)!;
+        const planned = finished.plan!.files.get(isoPath!)!;
         const firstSector = entry.emulation === "hardDisk" ? await readFirstSector(node!) : undefined;
         specs.push(bootCatalogEntrySpec(entry, {
           kind: "file",
@@ -187,8 +187,8 @@ export function planElToritoIso(
     regions = patchBootImage(regions, entry, node, plan.files.get(isoPath!)!.lba);
   }
   if (systemArea.plan) regions = applySystemArea(regions, systemArea.plan);
-  finished = { ...plan, regions };
-  return finished;
+  finished.plan = { ...plan, regions };
+  return finished.plan;
 }
 
 /** Lays the boot info table and/or GRUB2 boot info over one boot image's data. */
