@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { fatTreeFromEntries } from "../authoring/fat/build.ts";
 import { planFat } from "../authoring/fat/planner.ts";
 import { readRegionChunks } from "../image/region_writer.ts";
+import { bootTest } from "../mod.ts";
 import { biosBootImage, BOOT_MARKER } from "../examples/boot_payload.ts";
 import { buildWithDiscwright, run, tempDir, toolTest } from "./_tools.ts";
 
@@ -52,37 +53,14 @@ toolTest(
       `${tmp.path}/tree`,
     ]);
     assert.equal(built.code, 0, built.stderr);
-    const log = `${tmp.path}/serial.log`;
-    const qemu = new Deno.Command("qemu-system-x86_64", {
-      args: [
-        "-machine",
-        "accel=tcg",
-        "-m",
-        "64",
-        "-cdrom",
-        iso,
-        "-boot",
-        "d",
-        "-display",
-        "none",
-        "-serial",
-        `file:${log}`,
-        "-no-reboot",
-      ],
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
-    let seen = false;
-    try {
-      const deadline = Date.now() + 60_000;
-      while (!seen && Date.now() < deadline) {
-        seen = (await Deno.readTextFile(log).catch(() => "")).includes(BOOT_MARKER);
-        if (!seen) await new Promise((r) => setTimeout(r, 200));
-      }
-    } finally {
-      qemu.kill("SIGKILL");
-      await qemu.status;
-    }
+    const result = await bootTest({
+      image: iso,
+      firmware: "bios",
+      media: "cd",
+      expect: BOOT_MARKER,
+      timeoutSeconds: 60,
+    });
+    const seen = result.ok;
     assert.ok(seen, `"${BOOT_MARKER}" did not appear on COM1`);
   },
 );

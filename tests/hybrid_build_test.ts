@@ -5,11 +5,11 @@
  * image from grub-mkstandalone for UEFI, both printing on COM1).
  */
 import assert from "node:assert/strict";
+import { bootTest } from "../mod.ts";
 import { buildWithDiscwright, buildWithXorriso, run, sha256File, tempDir, toolTest } from "./_tools.ts";
 
 const ISOHDPFX = "/usr/lib/ISOLINUX/isohdpfx.bin";
 const OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd";
-const OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd";
 const MTOOLS_ENV = { MTOOLS_SKIP_CHECK: "1" };
 const BIOS_MARKER = "Loading nothing";
 const UEFI_MARKER = "DISCWRIGHT-GRUB-EFI-OK";
@@ -204,53 +204,15 @@ for (const name of Object.keys(cases(""))) {
   );
 }
 
-/** Boots `iso` and waits for `marker` on COM1; always kills QEMU. */
+/** Boots `iso` and waits for `marker` on COM1 (the shared harness; QEMU is always stopped). */
 async function boots(
   iso: string,
   firmware: "bios" | "uefi",
   media: "cd" | "disk",
   marker: string,
-  work: string,
+  _work: string,
 ): Promise<boolean> {
-  const log = `${work}/${firmware}-${media}-${crypto.randomUUID()}.serial`;
-  const drive = media === "cd"
-    ? [
-      "-drive",
-      `file=${iso},format=raw,media=cdrom,if=none,id=d0,readonly=on`,
-      "-device",
-      "ide-cd,drive=d0,bootindex=0",
-    ]
-    : [
-      "-drive",
-      `file=${iso},format=raw,if=none,id=d0,snapshot=on`,
-      "-device",
-      "ide-hd,drive=d0,bootindex=0",
-    ];
-  const args = ["-machine", firmware === "uefi" ? "q35,accel=tcg" : "pc,accel=tcg", "-m", "512", ...drive];
-  if (firmware === "uefi") {
-    await Deno.copyFile(OVMF_VARS, `${log}.vars`);
-    args.push(
-      "-drive",
-      `if=pflash,format=raw,readonly=on,file=${OVMF_CODE}`,
-      "-drive",
-      `if=pflash,format=raw,file=${log}.vars`,
-    );
-  }
-  args.push("-display", "none", "-serial", `file:${log}`, "-no-reboot");
-  const qemu = new Deno.Command("qemu-system-x86_64", { args, stdout: "null", stderr: "null" }).spawn();
-  try {
-    const deadline = Date.now() + 120_000;
-    while (Date.now() < deadline) {
-      if ((await Deno.readTextFile(log).catch(() => "")).includes(marker)) return true;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    return false;
-  } finally {
-    try {
-      qemu.kill("SIGKILL");
-    } catch { /* already gone */ }
-    await qemu.status;
-  }
+  return (await bootTest({ image: iso, firmware, media, expect: marker, timeoutSeconds: 120 })).ok;
 }
 
 for (
