@@ -62,6 +62,11 @@ export interface IsoReadPolicy {
   readonly strict?: boolean;
   /** Largest directory extent accepted, in bytes (default 64 MiB). */
   readonly maxDirectoryByteLength?: number;
+  /**
+   * LBA where the session holding the file system starts (a CD-Extra's second session, a
+   * multisession disc's last): its volume descriptors are at this LBA + 16. Default 0.
+   */
+  readonly sessionStartLba?: number;
 }
 
 /** One entry of a directory, as a view presents it. */
@@ -215,12 +220,14 @@ class ReadContext implements SystemUseContext {
   readonly maxDirectoryByteLength: number;
   readonly deviceByteLength: number;
   readonly sectorCount: number;
+  readonly sessionStartLba: number;
   readonly diagnostics: string[] = [];
   #sectorCache = new Map<number, Uint8Array>();
 
   constructor(device: BlockDevice, policy: IsoReadPolicy) {
     this.device = device;
     this.strict = policy.strict ?? false;
+    this.sessionStartLba = policy.sessionStartLba ?? 0;
     this.maxDirectoryByteLength = policy.maxDirectoryByteLength ?? MAX_DIRECTORY_BYTES;
     this.deviceByteLength = device.blockCount * device.blockByteLength;
     this.sectorCount = Math.floor(this.deviceByteLength / SECTOR_BYTES);
@@ -275,7 +282,7 @@ async function readVolumeDescriptorSet(context: ReadContext): Promise<IsoDescrip
   const structure = "Volume Descriptor";
 
   for (let i = 0; i < MAX_VOLUME_DESCRIPTORS && terminatorLba < 0; i++) {
-    const lba = FIRST_VOLUME_DESCRIPTOR_LBA + i;
+    const lba = context.sessionStartLba + FIRST_VOLUME_DESCRIPTOR_LBA + i;
     if (lba >= context.sectorCount) {
       if (!primary) {
         throw new FormatError(`Cannot read volume descriptors: the image ends at LBA ${lba}`, {
