@@ -120,6 +120,12 @@ export interface IsoPlanOptions {
   /** `-partition_offset`: the blocks before the partition that a second descriptor set describes. */
   readonly partitionOffsetLba?: number;
   /**
+   * `-C`-style session start: every LBA the image records counts from this block (a later
+   * session of a multisession disc, a CD-Extra's data session). The region list still starts
+   * with the 16-block system area, at this LBA. Default 0.
+   */
+  readonly sessionStartLba?: number;
+  /**
    * Decides what follows the file data (default: `-pad`'s 150 zero blocks); it sees where every
    * file was placed (boot images for a hybrid MBR/GPT).
    */
@@ -321,7 +327,11 @@ class Planner {
     const offset = o.partitionOffsetLba ?? 0;
     const descriptorCount = trees.length + (catalog ? 1 : 0) + 1;
     const secondKinds = kinds.filter((k) => k !== "iso1999");
-    let lba = FIRST_VOLUME_DESCRIPTOR_LBA + descriptorCount;
+    const base = o.sessionStartLba ?? 0;
+    if (base !== 0 && offset > 0) {
+      throw new RangeError("Cannot plan the image: a session start and -partition_offset cannot be combined");
+    }
+    let lba = base + FIRST_VOLUME_DESCRIPTOR_LBA + descriptorCount;
     const secondSetLba = offset > 0 ? offset + FIRST_VOLUME_DESCRIPTOR_LBA : 0;
     if (offset > 0) lba = secondSetLba + secondKinds.length + 1;
     const copies: MetadataCopy[] = [this.placeMetadata(trees, kinds, lba)];
@@ -384,7 +394,7 @@ class Planner {
         if (!data.source.contents) out.file(data.isoPath, data.source.hostPath!, 0);
         continue;
       }
-      if (out.byteLength !== data.lba * SECTOR_BYTES) {
+      if (out.byteLength !== (data.lba - base) * SECTOR_BYTES) {
         throw new LayoutError(
           `Cannot place "${data.isoPath}": writer is at byte ${out.byteLength}, planned LBA ${data.lba}`,
         );
@@ -401,7 +411,7 @@ class Planner {
         byteLength: data.source.byteLength,
       });
     }
-    if (out.byteLength !== dataEndLba * SECTOR_BYTES) {
+    if (out.byteLength !== (dataEndLba - base) * SECTOR_BYTES) {
       throw new LayoutError(
         `Cannot finish plan: ${out.byteLength} bytes written, ${dataEndLba} blocks planned`,
       );
