@@ -209,6 +209,36 @@ class PackWriter {
   }
 }
 
+/**
+ * The data of a GENRE item (pack 0x87, cdrdao's `GENRE { … }`): the genre code whose name matches
+ * `genre` (case-insensitive; else 1 "Not Defined"), big-endian, then `genre` as text with its NUL.
+ *
+ * @throws {RangeError} a character outside printable ISO-8859-1.
+ * @example
+ * ```ts
+ * cdTextGenreBytes("Jazz"); // [0x00, 0x0e, 0x4a, 0x61, 0x7a, 0x7a, 0x00]
+ * ```
+ */
+export function cdTextGenreBytes(genre: string): number[] {
+  const found = CD_TEXT_GENRES.findIndex((name, i) => i >= 2 && name.toLowerCase() === genre.toLowerCase());
+  const code = found >= 0 ? found : 1;
+  return [code >> 8, code & 0xff, ...cdTextLatin1Bytes(genre, "disc GENRE")]; // 0: code (BE), 2: text
+}
+
+/**
+ * The ISO-8859-1 bytes of a CD-TEXT string followed by its NUL.
+ *
+ * @throws {RangeError} a character outside printable ISO-8859-1 (U+0020–U+007E, U+00A0–U+00FF),
+ *   naming `where` (e.g. "track 2 TITLE").
+ * @example
+ * ```ts
+ * cdTextLatin1Bytes("Café", "disc TITLE"); // [0x43, 0x61, 0x66, 0xe9, 0x00]
+ * ```
+ */
+export function cdTextLatin1Bytes(text: string, where: string): number[] {
+  return latin1(text, where);
+}
+
 function checkTracks(tracks: readonly CdTextTrackInput[]): void {
   if (tracks.length === 0) throw new RangeError("Cannot encode CD-TEXT: the disc has no track");
   tracks.forEach((track, i) => {
@@ -301,13 +331,9 @@ export function encodeCdTextPacks(disc: CdTextInput, options: CdTextEncodeOption
     writer.write(CdTextPackType.discId, [{ track: 0, bytes: latin1(disc.cdText.discId, "disc DISC_ID") }]);
   }
   if (disc.cdText?.genre) {
-    const genre = disc.cdText.genre;
-    const found = CD_TEXT_GENRES.findIndex((name, i) => i >= 2 && name.toLowerCase() === genre.toLowerCase());
-    const code = found >= 0 ? found : 1;
-    // data: genre code (big-endian), then the supplementary text, NUL-terminated
     writer.write(CdTextPackType.genre, [{
       track: 0,
-      bytes: [code >> 8, code & 0xff, ...latin1(genre, "disc GENRE")],
+      bytes: cdTextGenreBytes(disc.cdText.genre),
       binaryBytes: 2,
     }]);
   }
