@@ -117,3 +117,47 @@ export {
   fatTreeFromEntries,
 } from "./authoring/fat/build.ts";
 export { type FatPlan, type FatPlanOptions, planFat } from "./authoring/fat/planner.ts";
+
+// CDs: the disc model, raw sectors, opening images, converting, authoring BIN/CUE
+export {
+  type CdTextFields,
+  checkDisc,
+  controlNibble,
+  type Disc,
+  discLeadOutLba,
+  type DiscSession,
+  type DiscTrack,
+  discTracks,
+  SectorFormat,
+  SessionType,
+  type TrackFlags,
+  TrackMode,
+  type TrackStorage,
+} from "./image/disc.ts";
+export { dataTrackDevice, firstDataTrack } from "./image/disc_device.ts";
+export { describeDisc, type DiscInfo, type DiscTrackInfo, formatDiscInfo } from "./image/disc_info.ts";
+export { audioTrackPcm, audioTrackWav, convertImage, dataTrackUserData } from "./image/disc_convert.ts";
+export { MAX_SECTOR_PROBLEMS, type SectorProblem, verifyDiscSectors } from "./image/disc_verify.ts";
+export {
+  CUE_TRACK_MODES,
+  type CueSheet,
+  cueSheetToDisc,
+  type CueTrack,
+  decodeCueSheet,
+  loadCueDisc,
+  resolveCueFileNextTo,
+} from "./image/cue_reader.ts";
+export { type CueFiles, encodeDiscCue } from "./image/cue_writer.ts";
+export { isoFileDisc, type OpenedImage, openImage, sniffContainer } from "./image/open_image.ts";
+export { lbaToMsf, type Msf, msfToLba } from "./image/cd/msf.ts";
+export {
+  checkRawSector,
+  classifyRawSector,
+  encodeMode1Sector,
+  encodeMode2Form1Sector,
+  encodeMode2Form2Sector,
+  userDataOf,
+} from "./image/cd/sector.ts";
+export { buildCd, type CdBuildPlan, planCdBuild } from "./authoring/cd/build.ts";
+export { type CdPlan, planCd } from "./authoring/cd/plan.ts";
+export { type CdOptions, type CdRequest, cdRequest } from "./authoring/cd/request.ts";

@@ -1,5 +1,5 @@
 /**
- * `deno run -A cli/disc.ts <command>`: build, info, ls, extract, verify.
+ * `deno run -A cli/disc.ts <command>`: build, cd, info, ls, extract, convert, verify, boot-test.
  *
  * Thin: parse arguments, call the library through mod.ts, print. Exit 0 ok, 1 failure, 2 usage.
  * @module
@@ -10,20 +10,28 @@ import {
   type BootMedia,
   bootTest,
   bootTestJunit,
+  buildCd,
+  cdRequest,
+  convertImage,
+  describeDisc,
   describeIso,
   DISCWRIGHT_VERSION,
   extractIso,
-  FileBlockDevice,
   type Firmware,
+  formatDiscInfo,
   formatIsoInfo,
   type IsoEntry,
   type IsoView,
+  type OpenedImage,
+  openImage,
   openIso,
   UsageError,
+  verifyDiscSectors,
   verifyIso,
 } from "../mod.ts";
 import { buildMain } from "./build.ts";
 import { runMain } from "./_main.ts";
+import { terminalProgress } from "./_progress.ts";
 
 const VIEWS: readonly IsoView[] = ["rockridge", "joliet", "iso9660"];
 
@@ -66,10 +74,19 @@ export async function discMain(args: readonly string[]): Promise<number> {
     .argument("<image>")
     .option("--json", "print JSON")
     .action(async (imagePath: string, opts: { json?: boolean }) => {
-      using device = await FileBlockDevice.open(imagePath);
-      const image = await openIso(device);
-      const info = await describeIso(image);
-      console.log(opts.json ? JSON.stringify(info, null, 2) : formatIsoInfo(info));
+      using opened = await openImage(imagePath);
+      if (opened.container === "iso") {
+        const info = await describeIso(await openIso(opened.dataDevice!));
+        console.log(opts.json ? JSON.stringify(info, null, 2) : formatIsoInfo(info));
+        return;
+      }
+      const disc = describeDisc(opened.disc);
+      const iso = opened.dataDevice ? await describeIso(await openFileSystem(opened)) : undefined;
+      if (opts.json) console.log(JSON.stringify({ disc, iso }, null, 2));
+      else {
+        console.log(formatDiscInfo(disc));
+        if (iso) console.log(`\nFile system (data track):\n${formatIsoInfo(iso)}`);
+      }
     });
 
   program.command("ls")
@@ -85,8 +102,8 @@ export async function discMain(args: readonly string[]): Promise<number> {
         path: string,
         opts: { long?: boolean; recursive?: boolean; view?: IsoView },
       ) => {
-        using device = await FileBlockDevice.open(imagePath);
-        const image = await openIso(device);
+        using opened = await openImage(imagePath);
+        const image = await openFileSystem(opened);
         const view = opts.view ?? image.defaultView;
         if (!image.views.includes(view)) {
           throw new UsageError(`Cannot list: "${imagePath}" has no ${view} tree`);
@@ -111,36 +128,130 @@ export async function discMain(args: readonly string[]): Promise<number> {
     .argument("[path]", "only this directory or file")
     .addOption(viewOption())
     .action(async (imagePath: string, dest: string, path: string | undefined, opts: { view?: IsoView }) => {
-      using device = await FileBlockDevice.open(imagePath);
-      const image = await openIso(device);
+      using opened = await openImage(imagePath);
+      const image = await openFileSystem(opened);
       const diagnostics = await extractIso(image, dest, { view: opts.view, path });
       for (const d of diagnostics) console.error(`disc: warning: ${d}`);
     });
 
+  program.command("cd")
+    .description("author a mixed-mode CD as BIN/CUE: a data track (ISO or folder) and CD-audio tracks")
+    .requiredOption(
+      "-o, --output <cue>",
+      "the CUE sheet to write; OUT.bin (and .toc, .cdt, .iso) go beside it",
+    )
+    .option("--data <iso|dir>", "the data track: an ISO image, or a folder built into one on the fly")
+    .addOption(new Option("--data-mode <mode>", "sector mode of the data track").choices(["mode1", "mode2"]))
+    .option(
+      "--audio <file>",
+      "an audio track: WAV (PCM 16-bit 44.1 kHz stereo) or raw PCM; repeat",
+      collect,
+      [],
+    )
+    .option("--title <text>", "CD-TEXT title of the disc")
+    .option("--performer <text>", "CD-TEXT performer of the disc")
+    .option("--songwriter <text>", "CD-TEXT songwriter of the disc")
+    .option("--catalog <ean>", "media catalog number (13 digits)")
+    .option(
+      "--spec <json>",
+      "a JSON disc description with per-track CD-TEXT, ISRC, flags, pregaps, index points",
+    )
+    .option("--cooked", "keep the data track as MODE1/2048 in its own file (OUT.iso)")
+    .option("--toc", "also write a cdrdao TOC file (OUT.toc)")
+    .option("--cd-extra", "Enhanced CD: audio in session 1, the data track (CD-ROM XA) in session 2")
+    .option("--overburn", "allow more than 80 minutes (up to 99:59:74)")
+    .option("-q, --quiet", "no notes and no progress bar")
+    .action(async (opts: CdCommandOptions) => {
+      const request = cdRequest({ ...opts, cdExtra: opts.cdExtra }, {
+        statKind: (path) => {
+          try {
+            return Deno.statSync(path).isDirectory ? "dir" : "file";
+          } catch {
+            return undefined;
+          }
+        },
+        readTextFile: (path) => Deno.readTextFileSync(path),
+      });
+      const progress = terminalProgress("Writing", opts.quiet ?? false);
+      let built;
+      try {
+        built = await buildCd(
+          request,
+          { sourceDateEpoch: Deno.env.get("SOURCE_DATE_EPOCH"), now: new Date() },
+          progress.update,
+        );
+      } finally {
+        progress.done();
+      }
+      if (!opts.quiet) { for (const note of built.notes) console.error(`disc: note: ${note}`); }
+      const disc = describeDisc(built.plan.disc);
+      console.log(
+        `wrote ${built.files.map((f) => `"${f.path}"`).join(", ")}: ${disc.trackCount} tracks, ` +
+          `${disc.sessionCount} session(s), lead-out at ${disc.leadOutMsf} (LBA ${disc.leadOutLba})`,
+      );
+    });
+
+  program.command("convert")
+    .description(
+      "convert an image: the data track to an ISO (-o X.iso), the audio tracks to WAV files (--wav DIR)",
+    )
+    .argument("<image>")
+    .option("-o, --output <iso>", "write the data track's user data here")
+    .option("--wav <dir>", "write each audio track as trackNN.wav into this folder")
+    .action(async (imagePath: string, opts: { output?: string; wav?: string }) => {
+      if (!opts.output && !opts.wav) throw new UsageError("Cannot convert: give -o OUT.iso and/or --wav DIR");
+      using opened = await openImage(imagePath);
+      const written = await convertImage(opened.disc, { isoPath: opts.output, wavDir: opts.wav });
+      for (const note of written.notes) console.error(`disc: note: ${note}`);
+      console.log(`wrote ${written.paths.map((p) => `"${p}"`).join(", ")}`);
+    });
+
   program.command("verify")
-    .description("check the image's structure strictly; every problem is named with its LBA")
+    .description(
+      "check the image strictly: its file system, and on a CD image every raw data sector's EDC/ECC",
+    )
     .argument("<image>")
     .option("--json", "print the report as JSON")
     .action(async (imagePath: string, opts: { json?: boolean }) => {
-      using device = await FileBlockDevice.open(imagePath);
-      const report = await verifyIso(device);
-      if (opts.json) console.log(JSON.stringify(report, null, 2));
-      else {
-        for (const p of report.problems) {
+      using opened = await openImage(imagePath);
+      const sectors = opened.container === "iso" ? undefined : await verifyDiscSectors(opened.disc);
+      const report = opened.dataDevice && opened.sessionStartLba === 0
+        ? await verifyIso(opened.dataDevice)
+        : undefined;
+      const ok = (report?.summary.ok ?? true) && (sectors?.problems.length ?? 0) === 0;
+      if (opts.json) {
+        console.log(
+          JSON.stringify(opened.container === "iso" ? report : { sectors, fileSystem: report }, null, 2),
+        );
+      } else {
+        for (const p of sectors?.problems ?? []) {
+          console.log(`error: LBA ${p.lba}: track ${p.track}: ${p.message}`);
+        }
+        if (sectors) {
           console.log(
-            `${p.severity}: ${p.lba !== undefined ? `LBA ${p.lba}: ` : ""}${p.structure}: ${p.message}`,
+            `${
+              sectors.problems.length ? "FAILED" : "OK"
+            }: ${sectors.checkedSectors} raw data sectors checked, ` +
+              `${sectors.problems.length} bad`,
           );
         }
-        const s = report.summary;
-        console.log(
-          `${s.ok ? "OK" : "FAILED"}: ${s.errorCount} errors, ${s.warningCount} warnings; ` +
-            `${s.directoryCount} directories, ${s.fileCount} files, level ${s.isoLevel}` +
-            `${s.hasRockRidge ? ", Rock Ridge" : ""}${s.hasJoliet ? ", Joliet" : ""}${
-              s.elTorito ? ", El Torito" : ""
-            }`,
-        );
+        if (report) {
+          for (const p of report.problems) {
+            console.log(
+              `${p.severity}: ${p.lba !== undefined ? `LBA ${p.lba}: ` : ""}${p.structure}: ${p.message}`,
+            );
+          }
+          const s = report.summary;
+          console.log(
+            `${s.ok ? "OK" : "FAILED"}: ${s.errorCount} errors, ${s.warningCount} warnings; ` +
+              `${s.directoryCount} directories, ${s.fileCount} files, level ${s.isoLevel}` +
+              `${s.hasRockRidge ? ", Rock Ridge" : ""}${s.hasJoliet ? ", Joliet" : ""}${
+                s.elTorito ? ", El Torito" : ""
+              }`,
+          );
+        }
       }
-      if (!report.summary.ok) code = 1;
+      if (!ok) code = 1;
     });
 
   program.command("boot-test")
@@ -221,6 +332,36 @@ export async function discMain(args: readonly string[]): Promise<number> {
     throw error;
   }
   return code;
+}
+
+/** Options of `disc cd`, as commander gives them. */
+interface CdCommandOptions {
+  output: string;
+  data?: string;
+  dataMode?: string;
+  audio: string[];
+  title?: string;
+  performer?: string;
+  songwriter?: string;
+  catalog?: string;
+  spec?: string;
+  cooked?: boolean;
+  toc?: boolean;
+  cdExtra?: boolean;
+  overburn?: boolean;
+  quiet?: boolean;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** The ISO 9660 file system of an opened image (a CUE's data track, or the ISO itself). */
+async function openFileSystem(opened: OpenedImage) {
+  if (!opened.dataDevice) {
+    throw new Error(`Cannot read files: "${opened.path}" has no data track (it is an audio CD)`);
+  }
+  return await openIso(opened.dataDevice, { sessionStartLba: opened.sessionStartLba });
 }
 
 /** One `ls -l` style line. */

@@ -49,7 +49,10 @@ function userDataByteOffset(track: DiscTrack): number {
  * const image = await openIso(dataTrackDevice(disc), { sessionStartLba: firstDataTrack(disc)!.startLba });
  * ```
  */
-export function dataTrackDevice(disc: Disc, track = firstDataTrack(disc)): BlockDevice {
+export function dataTrackDevice(
+  disc: Disc,
+  track: DiscTrack | undefined = firstDataTrack(disc),
+): BlockDevice {
   if (!track) {
     throw new FormatError("Cannot read the disc as data: it has no data track", { structure: "disc" });
   }

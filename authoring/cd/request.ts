@@ -205,6 +205,9 @@ function checkTrackOrder(r: CdRequest): void {
       );
     }
   }
+  if (r.toc && r.layout === "cd-extra") {
+    throw new UsageError("Cannot write a cdrdao TOC for a CD-Extra disc: cdrdao writes one session per TOC");
+  }
   if (r.cooked && (at === undefined || r.layout === "cd-extra")) {
     throw new UsageError("Cannot build a CD: --cooked needs a data track as track 1 (mixed layout)");
   }

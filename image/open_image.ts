@@ -1,0 +1,131 @@
+/**
+ * Opens an image file whatever its container, sniffed by content (not only by extension):
+ * a CUE sheet (with its BIN/WAV files) or a plain ISO of 2048-byte sectors. Every image becomes a
+ * {@link Disc}, and its file system track a 2048-byte {@link BlockDevice}.
+ * @module
+ */
+
+import { type BlockDevice, FileBlockDevice } from "./block_device.ts";
+import {
+  type Disc,
+  NO_TRACK_FLAGS,
+  SectorFormat,
+  SessionType,
+  TRACK1_PREGAP_SECTORS,
+  TrackMode,
+} from "./disc.ts";
+import { dataTrackDevice, firstDataTrack } from "./disc_device.ts";
+import { SourceError } from "./errors.ts";
+import { describeOsError, RegionList } from "./regions.ts";
+import { loadCueDisc } from "./cue_reader.ts";
+
+/** Container formats {@link openImage} recognises. */
+export type ImageContainer = "iso" | "cue";
+
+/** An opened image. */
+export interface OpenedImage extends Disposable {
+  readonly path: string;
+  readonly container: ImageContainer;
+  readonly disc: Disc;
+  /**
+   * The track holding the file system as 2048-byte blocks numbered by disc LBA, or undefined on
+   * an audio-only disc.
+   */
+  readonly dataDevice?: BlockDevice;
+  /** Where that track's session starts: pass to `openIso` as `sessionStartLba`. */
+  readonly sessionStartLba: number;
+  close(): void;
+}
+
+const CUE_KEYWORD = /^\s*(REM|FILE|CATALOG|TITLE|PERFORMER|SONGWRITER|CDTEXTFILE|TRACK)\b/im;
+
+/**
+ * Says which container a file is, from its first bytes (and its name as a tie-breaker).
+ *
+ * @example
+ * ```ts
+ * sniffContainer("game.cue"); // "cue"
+ * ```
+ */
+export function sniffContainer(path: string): ImageContainer {
+  let head: Uint8Array;
+  try {
+    using file = Deno.openSync(path);
+    head = new Uint8Array(4096);
+    const read = file.readSync(head) ?? 0;
+    head = head.subarray(0, read);
+  } catch (error) {
+    throw new SourceError(`Cannot open image: ${describeOsError(error)}`, path);
+  }
+  const isText = head.every((b) => b === 9 || b === 10 || b === 13 || b >= 32);
+  if (isText && head.byteLength > 0 && CUE_KEYWORD.test(new TextDecoder().decode(head))) return "cue";
+  if (/\.cue$/i.test(path) && isText) return "cue";
+  return "iso";
+}
+
+/**
+ * A plain ISO file as a one-track Mode 1 disc.
+ *
+ * @example
+ * ```ts
+ * const disc = isoFileDisc("out.iso", Deno.statSync("out.iso").size);
+ * ```
+ */
+export function isoFileDisc(path: string, byteLength: number): Disc {
+  const sectorCount = Math.floor(byteLength / 2048);
+  const regions = new RegionList([{
+    kind: "file",
+    label: `ISO "${path}"`,
+    path,
+    fileByteOffset: 0,
+    byteLength: sectorCount * 2048,
+    fileByteLength: byteLength,
+  }]);
+  return {
+    sessions: [{
+      number: 1,
+      type: SessionType.cdDaOrCdRom,
+      leadOutLba: sectorCount,
+      tracks: [{
+        number: 1,
+        session: 1,
+        mode: TrackMode.mode1,
+        pregapLba: -TRACK1_PREGAP_SECTORS,
+        startLba: 0,
+        extraIndexLbas: [],
+        endLba: sectorCount,
+        postgapSectorCount: 0,
+        flags: NO_TRACK_FLAGS,
+        storage: { format: SectorFormat.userData2048, firstLba: 0, sectorCount, regions },
+      }],
+    }],
+  };
+}
+
+/**
+ * Opens an ISO or CUE image.
+ *
+ * @example
+ * ```ts
+ * using image = await openImage("mixed.cue");
+ * const iso = await openIso(image.dataDevice!, { sessionStartLba: image.sessionStartLba });
+ * ```
+ */
+export async function openImage(path: string): Promise<OpenedImage> {
+  const container = sniffContainer(path);
+  if (container === "cue") {
+    const disc = loadCueDisc(path);
+    const track = firstDataTrack(disc);
+    const device = track ? dataTrackDevice(disc, track) : undefined;
+    const session = track ? disc.sessions[track.session - 1] : undefined;
+    const sessionStartLba = session && session.number > 1 ? session.tracks[0].startLba : 0;
+    const close = () => {
+      for (const s of disc.sessions) for (const t of s.tracks) t.storage?.regions.close();
+    };
+    return { path, container, disc, dataDevice: device, sessionStartLba, close, [Symbol.dispose]: close };
+  }
+  const device = await FileBlockDevice.open(path);
+  const disc = isoFileDisc(path, device.blockCount * device.blockByteLength);
+  const close = () => device.close();
+  return { path, container, disc, dataDevice: device, sessionStartLba: 0, close, [Symbol.dispose]: close };
+}
