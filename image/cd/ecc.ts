@@ -36,9 +36,32 @@ const Q_INDEX = (() => {
   return table;
 })();
 
+/** Q codeword pairs as 16-bit word indexes (26 pairs × 43 minors), relative to offset 12. */
+const Q_WORD_INDEX = (() => {
+  const table = new Uint16Array(26 * 43);
+  for (let pair = 0; pair < 26; pair++) {
+    let index = pair * 86; // majors 2·pair and 2·pair + 1 are the two bytes of one word
+    for (let minor = 0; minor < 43; minor++) {
+      table[pair * 43 + minor] = index >> 1;
+      index += 88;
+      if (index >= 52 * 43) index -= 52 * 43;
+    }
+  }
+  return table;
+})();
+
+/** Multiplies both bytes of a 16-bit word by α in GF(2^8) (0x11D). */
+function xtime2(a: number): number {
+  return ((a & 0x7f7f) << 1) ^ (((a >> 7) & 0x0101) * 0x1d);
+}
+
 /**
  * Writes P and then Q parity of the sector at `sectorOffset` in `bytes` (the header, data and
  * EDC must already be in place; for Form 1 the caller zeroes the header first).
+ *
+ * The two byte planes of ECMA-130 are the two bytes of each 16-bit word, and they are coded with
+ * the same rules, so both are computed at once on a little-endian Uint16Array view when the
+ * sector is 2-byte aligned (byte-at-a-time otherwise).
  *
  * @example
  * ```ts
@@ -46,6 +69,43 @@ const Q_INDEX = (() => {
  * ```
  */
 export function writeEcc(bytes: Uint8Array, sectorOffset: number): void {
+  if ((bytes.byteOffset + sectorOffset) % 2 !== 0 || !LITTLE_ENDIAN) {
+    writeEccBytewise(bytes, sectorOffset);
+    return;
+  }
+  const words = new Uint16Array(bytes.buffer, bytes.byteOffset + sectorOffset + ECC_SOURCE_OFFSET, 1170);
+  // P: codeword pair j takes words j + 43·minor (minor 0..23); parity at words 1032 + j, 1075 + j.
+  for (let j = 0; j < 43; j++) {
+    let a = 0, b = 0;
+    for (let k = j, end = j + 24 * 43; k < end; k += 43) {
+      const t = words[k];
+      a = xtime2(a ^ t);
+      b ^= t;
+    }
+    const b0 = b & 0xff, b1 = b >> 8;
+    const p0 = B[F[a & 0xff] ^ b0], p1 = B[F[a >> 8] ^ b1];
+    words[1032 + j] = p0 | (p1 << 8);
+    words[1075 + j] = (p0 ^ b0) | ((p1 ^ b1) << 8);
+  }
+  // Q: 26 codeword pairs along diagonals through data and P; parity at words 1118 + j, 1144 + j.
+  for (let j = 0, k = 0; j < 26; j++) {
+    let a = 0, b = 0;
+    for (const end = k + 43; k < end; k++) {
+      const t = words[Q_WORD_INDEX[k]];
+      a = xtime2(a ^ t);
+      b ^= t;
+    }
+    const b0 = b & 0xff, b1 = b >> 8;
+    const q0 = B[F[a & 0xff] ^ b0], q1 = B[F[a >> 8] ^ b1];
+    words[1118 + j] = q0 | (q1 << 8);
+    words[1144 + j] = (q0 ^ b0) | ((q1 ^ b1) << 8);
+  }
+}
+
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
+/** The byte-oriented form (cd-sectors.md §4), for unaligned sectors. */
+export function writeEccBytewise(bytes: Uint8Array, sectorOffset: number): void {
   const src = sectorOffset + ECC_SOURCE_OFFSET;
   // P: 86 codewords; codeword `major` takes bytes major + 86·minor (minor 0..23).
   const p = sectorOffset + P_PARITY_OFFSET;

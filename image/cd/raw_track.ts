@@ -6,50 +6,73 @@
 
 import type { TrackMode } from "../disc.ts";
 import { type Region, RegionList } from "../regions.ts";
-import {
-  encodeMode1Sector,
-  encodeMode2Form1Sector,
-  encodeMode2FormlessSector,
-  FORM1_SUBHEADER,
-  SECTOR_BYTES,
-  USER_DATA_BYTES,
-} from "./sector.ts";
+import { encodeRawSectors, type RawSectorKind } from "./encode_run.ts";
+import { SectorEncoderPool } from "./encoder_pool.ts";
+import { SECTOR_BYTES, USER_DATA_BYTES } from "./sector.ts";
 
 /** Sectors computed by one lazy region (about 600 KB of raw sectors). */
 export const RAW_CHUNK_SECTORS = 256;
+/** Chunks encoded ahead on worker threads while the writer consumes them in order. */
+export const PREFETCH_CHUNKS = 4;
+/** Tracks shorter than this are encoded on the calling thread (a worker start costs more). */
+const PARALLEL_MIN_CHUNKS = 8;
 
-type SectorEncoder = (lba: number, userData: Uint8Array | undefined, out: Uint8Array, at: number) => void;
-
-const ENCODERS: Record<"mode1" | "form1" | "mode0", SectorEncoder> = {
-  mode1: encodeMode1Sector,
-  // XA Form 1 with sub-header "Data" (00 00 08 00), as cdrdao writes MODE2_FORM1 data.
-  form1: (lba, data, out, at) => encodeMode2Form1Sector(lba, FORM1_SUBHEADER, data, out, at),
-  mode0: (lba, _data, out, at) => encodeMode2FormlessSector(lba, undefined, out, at, 0),
-};
-
+/**
+ * Lazy regions of raw sectors. Read in order (writing an image), chunks are encoded ahead on
+ * the shared worker pool, so both cores work while the main thread does the I/O; read at random
+ * (serving), each chunk is encoded when asked for. Source reads are serialised, because reads
+ * of one host file share a file position.
+ */
 function rawRegions(
   source: RegionList | undefined,
   sectorCount: number,
   firstLba: number,
   label: string,
-  encode: SectorEncoder,
+  kind: RawSectorKind,
 ): RegionList {
-  const regions: Region[] = [];
-  for (let first = 0; first < sectorCount; first += RAW_CHUNK_SECTORS) {
+  const chunkCount = Math.ceil(sectorCount / RAW_CHUNK_SECTORS);
+  const parallel = chunkCount >= PARALLEL_MIN_CHUNKS;
+  const ahead = new Map<number, Promise<Uint8Array>>();
+  let reads: Promise<unknown> = Promise.resolve();
+  let lastAsked = -1;
+
+  const encodeChunk = (k: number, onWorker: boolean): Promise<Uint8Array> => {
+    const first = k * RAW_CHUNK_SECTORS;
     const count = Math.min(RAW_CHUNK_SECTORS, sectorCount - first);
-    const isLast = first + count >= sectorCount;
+    const user = source
+      ? reads.then(() => source.read(first * USER_DATA_BYTES, count * USER_DATA_BYTES))
+      : Promise.resolve(undefined);
+    reads = user.catch(() => {});
+    return user.then((data) =>
+      onWorker
+        ? SectorEncoderPool.shared.encode(kind, firstLba + first, count, data)
+        : encodeRawSectors(kind, firstLba + first, count, data)
+    );
+  };
+
+  const regions: Region[] = [];
+  for (let k = 0; k < chunkCount; k++) {
+    const count = Math.min(RAW_CHUNK_SECTORS, sectorCount - k * RAW_CHUNK_SECTORS);
     regions.push({
       kind: "lazy",
-      label: `${label}: raw sectors at LBA ${firstLba + first}`,
+      label: `${label}: raw sectors at LBA ${firstLba + k * RAW_CHUNK_SECTORS}`,
       byteLength: count * SECTOR_BYTES,
       compute: async () => {
-        const out = new Uint8Array(count * SECTOR_BYTES);
-        const user = source ? await source.read(first * USER_DATA_BYTES, count * USER_DATA_BYTES) : undefined;
-        if (isLast) source?.close();
-        for (let i = 0; i < count; i++) {
-          const data = user?.subarray(i * USER_DATA_BYTES, (i + 1) * USER_DATA_BYTES);
-          encode(firstLba + first + i, data, out, i * SECTOR_BYTES);
+        const sequential = parallel && k === lastAsked + 1;
+        lastAsked = k;
+        let bytes = ahead.get(k);
+        ahead.delete(k);
+        bytes ??= encodeChunk(k, sequential);
+        if (sequential) {
+          for (let next = k + 1; next <= k + PREFETCH_CHUNKS && next < chunkCount; next++) {
+            if (ahead.has(next)) continue;
+            const pending = encodeChunk(next, true);
+            pending.catch(() => {}); // reported when (if) the writer asks for this chunk
+            ahead.set(next, pending);
+          }
         }
+        const out = await bytes;
+        if (k === chunkCount - 1) source?.close();
         return out;
       },
     });
@@ -75,7 +98,7 @@ function sectorsOf(source: RegionList): number {
  * ```
  */
 export function mode1RawRegions(source: RegionList, firstLba: number, label: string): RegionList {
-  return rawRegions(source, sectorsOf(source), firstLba, label, ENCODERS.mode1);
+  return rawRegions(source, sectorsOf(source), firstLba, label, "mode1");
 }
 
 /**
@@ -87,7 +110,7 @@ export function mode1RawRegions(source: RegionList, firstLba: number, label: str
  * ```
  */
 export function mode2Form1RawRegions(source: RegionList, firstLba: number, label: string): RegionList {
-  return rawRegions(source, sectorsOf(source), firstLba, label, ENCODERS.form1);
+  return rawRegions(source, sectorsOf(source), firstLba, label, "form1");
 }
 
 /**
@@ -100,6 +123,6 @@ export function mode2Form1RawRegions(source: RegionList, firstLba: number, label
  * ```
  */
 export function generatedDataSectors(mode: TrackMode, firstLba: number, sectorCount: number): RegionList {
-  const encode = mode === "mode1" ? ENCODERS.mode1 : mode === "mode2-xa" ? ENCODERS.form1 : ENCODERS.mode0;
-  return rawRegions(undefined, sectorCount, firstLba, `generated ${mode} sectors`, encode);
+  const kind: RawSectorKind = mode === "mode1" ? "mode1" : mode === "mode2-xa" ? "form1" : "mode0";
+  return rawRegions(undefined, sectorCount, firstLba, `generated ${mode} sectors`, kind);
 }

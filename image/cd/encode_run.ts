@@ -1,0 +1,43 @@
+/**
+ * Encoding a run of consecutive raw data sectors (the unit of work of raw tracks and of the
+ * encoder workers).
+ * @module
+ */
+
+import {
+  encodeMode1Sector,
+  encodeMode2Form1Sector,
+  encodeMode2FormlessSector,
+  FORM1_SUBHEADER,
+  SECTOR_BYTES,
+  USER_DATA_BYTES,
+} from "./sector.ts";
+
+/** Which sectors a run holds: Mode 1, XA Form 1 (sub-header "Data"), or Mode 0 (zero gaps). */
+export type RawSectorKind = "mode1" | "form1" | "mode0";
+
+/**
+ * Encodes `sectorCount` sectors from `firstLba`; `user` holds 2048 bytes per sector (absent:
+ * zero data, as in generated gaps).
+ *
+ * @example
+ * ```ts
+ * const raw = encodeRawSectors("mode1", 0, 16, isoHead);
+ * ```
+ */
+export function encodeRawSectors(
+  kind: RawSectorKind,
+  firstLba: number,
+  sectorCount: number,
+  user?: Uint8Array,
+): Uint8Array {
+  const out = new Uint8Array(sectorCount * SECTOR_BYTES);
+  for (let i = 0; i < sectorCount; i++) {
+    const data = user?.subarray(i * USER_DATA_BYTES, (i + 1) * USER_DATA_BYTES);
+    const at = i * SECTOR_BYTES;
+    if (kind === "mode1") encodeMode1Sector(firstLba + i, data, out, at);
+    else if (kind === "form1") encodeMode2Form1Sector(firstLba + i, FORM1_SUBHEADER, data, out, at);
+    else encodeMode2FormlessSector(firstLba + i, undefined, out, at, 0);
+  }
+  return out;
+}

@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import { RegionList } from "../regions.ts";
+import { readRegionChunks } from "../region_writer.ts";
+import {
+  generatedDataSectors,
+  mode1RawRegions,
+  mode2Form1RawRegions,
+  RAW_CHUNK_SECTORS,
+} from "./raw_track.ts";
+import { checkRawSector, classifyRawSector, userDataOf } from "./sector.ts";
+
+const SECTORS = RAW_CHUNK_SECTORS * 10 + 17; // enough chunks for the worker pool, and a short last one
+
+function userData(): Uint8Array {
+  return new Uint8Array(SECTORS * 2048).map((_, i) => (i * 7 + (i >> 11)) & 0xff);
+}
+
+async function readInOrder(list: RegionList): Promise<Uint8Array> {
+  const out = new Uint8Array(list.byteLength);
+  let at = 0;
+  for await (const chunk of readRegionChunks(list)) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
+}
+
+for (
+  const [name, encode, kind] of [
+    ["Mode 1", mode1RawRegions, "mode1"],
+    ["Mode 2 Form 1", mode2Form1RawRegions, "mode2-form1"],
+  ] as const
+) {
+  Deno.test(`${name} raw track: read in order (worker pool) and at random (inline) give the same sound sectors`, async () => {
+    const user = userData();
+    const source = new RegionList([{ kind: "bytes", label: "user", bytes: user }]);
+    const firstLba = 11_400;
+    const inOrder = await readInOrder(encode(source, firstLba, "t"));
+    assert.equal(inOrder.byteLength, SECTORS * 2352);
+    for (let i = 0; i < SECTORS; i++) {
+      const at = i * 2352;
+      assert.equal(classifyRawSector(inOrder, at), kind);
+      assert.deepEqual(checkRawSector(inOrder, at, firstLba + i), [], `sector ${i}`);
+      assert.ok(
+        userDataOf(inOrder, at).every((b, k) => b === user[i * 2048 + k]),
+        `user data of sector ${i}`,
+      );
+    }
+    // Random access: chunks out of order, encoded on this thread.
+    const random = encode(source, firstLba, "t");
+    for (const sector of [SECTORS - 1, 0, RAW_CHUNK_SECTORS * 5 + 3, 1]) {
+      const bytes = await random.read(sector * 2352, 2352);
+      assert.ok(bytes.every((b, k) => b === inOrder[sector * 2352 + k]), `random read of sector ${sector}`);
+    }
+  });
+}
+
+Deno.test("generated gap sectors carry their own LBA and zero data", async () => {
+  const gap = await readInOrder(generatedDataSectors("mode1", 300, 150));
+  for (let i = 0; i < 150; i++) {
+    assert.deepEqual(checkRawSector(gap, i * 2352, 300 + i), []);
+    assert.ok(userDataOf(gap, i * 2352).every((b) => b === 0));
+  }
+});
