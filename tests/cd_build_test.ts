@@ -398,3 +398,50 @@ toolTest("disc cd is reproducible with SOURCE_DATE_EPOCH (a folder data track)",
     "second build",
   );
 });
+
+toolTest("disc cd --cooked: the data track stays a 2048-byte ISO file, the CUE names both files", [
+  "sox",
+  "xorriso",
+], async () => {
+  await using tmp = await tempDir("cd-cooked-");
+  const iso = await makeIso(tmp.path);
+  const { a } = await makeAudio(tmp.path);
+  const raw = await disc(["cd", "-q", "-o", `${tmp.path}/raw.cue`, "--data", iso, "--audio", a]);
+  const cooked = await disc([
+    "cd",
+    "-q",
+    "-o",
+    `${tmp.path}/ck.cue`,
+    "--data",
+    iso,
+    "--audio",
+    a,
+    "--cooked",
+  ]);
+  assert.equal(raw.code, 0, raw.stderr);
+  assert.equal(cooked.code, 0, cooked.stderr);
+  assertSameBytes(
+    await Deno.readFile(`${tmp.path}/ck.iso`),
+    await Deno.readFile(iso),
+    "the cooked data file",
+  );
+  const text = await Deno.readTextFile(`${tmp.path}/ck.cue`);
+  assert.match(
+    text,
+    /FILE "ck\.iso" BINARY\r\n {2}TRACK 01 MODE1\/2048\r\n {4}INDEX 01 00:00:00\r\n {4}POSTGAP 00:02:00/,
+  );
+  assert.match(
+    text,
+    /FILE "ck\.bin" BINARY\r\n {2}TRACK 02 AUDIO\r\n {4}INDEX 00 00:00:00\r\n {4}INDEX 01 00:02:00/,
+  );
+  // The same disc as the raw build (libcdio and bchunk read single-FILE sheets only, so our reader checks it).
+  const starts = (cue: string) =>
+    discTracks(loadCueDisc(cue)).map((t) => [t.pregapLba, t.startLba, t.endLba]);
+  assert.deepEqual(starts(`${tmp.path}/ck.cue`), starts(`${tmp.path}/raw.cue`));
+  const ls = await disc(["ls", `${tmp.path}/ck.cue`, "docs"]);
+  assert.equal(ls.stdout.trim(), "readme.txt");
+  assert.equal(
+    (await disc(["cd", "-q", "-o", `${tmp.path}/t.cue`, "--data", iso, "--cooked", "--toc"])).code,
+    1,
+  );
+});
