@@ -442,6 +442,6 @@ toolTest("disc cd --cooked: the data track stays a 2048-byte ISO file, the CUE n
   assert.equal(ls.stdout.trim(), "readme.txt");
   assert.equal(
     (await disc(["cd", "-q", "-o", `${tmp.path}/t.cue`, "--data", iso, "--cooked", "--toc"])).code,
-    1,
+    2,
   );
 });
