@@ -445,3 +445,34 @@ toolTest("disc cd --cooked: the data track stays a 2048-byte ISO file, the CUE n
     2,
   );
 });
+
+Deno.test("reading a CUE that names a missing file or has a bad line: exit 1, one line naming the file or the line", async () => {
+  await using tmp = await tempDir("cd-badcue-");
+  await Deno.writeTextFile(
+    `${tmp.path}/missing.cue`,
+    'FILE "gone.bin" BINARY\n  TRACK 01 MODE1/2352\n    INDEX 01 00:00:00\n',
+  );
+  const missing = await disc(["info", `${tmp.path}/missing.cue`]);
+  assert.equal(missing.code, 1);
+  assert.equal(missing.stderr.trim().split("\n").length, 1, missing.stderr);
+  assert.match(missing.stderr, /Cannot open "gone\.bin" named by .*missing\.cue line 1: no such file/);
+
+  await Deno.writeFile(`${tmp.path}/d.bin`, new Uint8Array(2352 * 300));
+  await Deno.writeTextFile(
+    `${tmp.path}/bad.cue`,
+    'FILE "d.bin" BINARY\n  TRACK 01 MODE1/2352\n    INDEX 01 00:00:99\n',
+  );
+  const bad = await disc(["ls", `${tmp.path}/bad.cue`]);
+  assert.equal(bad.code, 1);
+  assert.equal(bad.stderr.trim().split("\n").length, 1, bad.stderr);
+  assert.match(bad.stderr, /bad\.cue" line 3: INDEX time "00:00:99"/);
+
+  // A data track whose sectors are damaged: verify names the LBA.
+  await Deno.writeTextFile(
+    `${tmp.path}/zero.cue`,
+    'FILE "d.bin" BINARY\n  TRACK 01 MODE1/2352\n    INDEX 01 00:00:00\n',
+  );
+  const verify = await disc(["verify", `${tmp.path}/zero.cue`]);
+  assert.equal(verify.code, 1);
+  assert.match(verify.stdout, /^error: LBA 0: track 1: no sync pattern/m);
+});
