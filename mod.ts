@@ -148,7 +148,7 @@ export {
   resolveCueFileNextTo,
 } from "./image/cue_reader.ts";
 export { type CueFiles, encodeDiscCue } from "./image/cue_writer.ts";
-export { isoFileDisc, type OpenedImage, openImage, sniffContainer } from "./image/open_image.ts";
+export { imageBytes, isoFileDisc, type OpenedImage, openImage, sniffContainer } from "./image/open_image.ts";
 export { lbaToMsf, type Msf, msfToLba } from "./image/cd/msf.ts";
 export {
   checkRawSector,
@@ -161,3 +161,7 @@ export {
 export { buildCd, type CdBuildPlan, planCdBuild } from "./authoring/cd/build.ts";
 export { type CdPlan, planCd } from "./authoring/cd/plan.ts";
 export { type CdOptions, type CdRequest, cdRequest } from "./authoring/cd/request.ts";
+
+// Emulation: NBD
+export { type NbdExport, NbdServer, type NbdServerOptions } from "./emulate/nbd/server.ts";
+export { regionExport, type RegionExportOptions } from "./emulate/nbd/image_export.ts";

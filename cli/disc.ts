@@ -1,5 +1,5 @@
 /**
- * `deno run -A cli/disc.ts <command>`: build, cd, info, ls, extract, convert, verify, boot-test.
+ * `deno run -A cli/disc.ts <command>`: build, cd, info, ls, extract, convert, serve, verify, boot-test.
  *
  * Thin: parse arguments, call the library through mod.ts, print. Exit 0 ok, 1 failure, 2 usage.
  * @module
@@ -20,11 +20,17 @@ import {
   type Firmware,
   formatDiscInfo,
   formatIsoInfo,
+  imageBytes,
+  isoBuildRequest,
   type IsoEntry,
   type IsoView,
+  NbdServer,
   type OpenedImage,
   openImage,
   openIso,
+  parseMkisofsArgs,
+  planIsoBuild,
+  regionExport,
   UsageError,
   verifyDiscSectors,
   verifyIso,
@@ -206,6 +212,71 @@ export async function discMain(args: readonly string[]): Promise<number> {
       console.log(`wrote ${written.paths.map((p) => `"${p}"`).join(", ")}`);
     });
 
+  program.command("serve")
+    .description("serve images as NBD exports until interrupted (the iSCSI target is not built yet)")
+    .argument("<images...>", "ISO, CUE/BIN, raw disk images, or folders (planned into an ISO, never written)")
+    .option("--nbd [host:port]", "NBD on this address (default 127.0.0.1:10809)")
+    .option("--iscsi [host:port]", "iSCSI target (not built yet)")
+    .addOption(
+      new Option("--as <kind>", "present images as CDs (2048-byte blocks) or disks (512)").choices([
+        "cd",
+        "disk",
+      ]),
+    )
+    .option("--writable-overlay", "accept writes into memory; the images are never changed")
+    .action(
+      async (
+        images: string[],
+        opts: { nbd?: string | true; iscsi?: string | true; as?: string; writableOverlay?: boolean },
+      ) => {
+        if (opts.iscsi !== undefined) {
+          throw new UsageError("Cannot serve: --iscsi is not built yet (issue 5); use --nbd");
+        }
+        const { hostname, port } = hostPort(opts.nbd, 10809);
+        const names = new Set<string>();
+        const opened: OpenedImage[] = [];
+        const exports = [];
+        try {
+          for (const path of images) {
+            let name = path.replace(/\/+$/, "").split("/").pop()!.replace(/\.[^.]*$/, "") || "disc";
+            for (let n = 2; names.has(name); n++) name = `${name}-${n}`;
+            names.add(name);
+            let bytes;
+            let isCd = opts.as !== "disk";
+            if (Deno.statSync(path).isDirectory) {
+              bytes = planFolderIso(path);
+            } else {
+              const image = await openImage(path);
+              opened.push(image);
+              bytes = imageBytes(image);
+              if (opts.as === undefined) isCd = image.container === "cue" || bytes.byteLength % 2048 === 0;
+            }
+            exports.push(regionExport(bytes, {
+              name,
+              description: path,
+              preferredBlockBytes: isCd ? 2048 : 512,
+              writableOverlay: opts.writableOverlay,
+            }));
+          }
+          await using server = NbdServer.listen({
+            exports,
+            hostname,
+            port,
+            log: (line) => console.error(line),
+          });
+          for (const url of server.urls) console.log(url);
+          const stop = Promise.withResolvers<void>();
+          const onSignal = () => stop.resolve();
+          for (const name of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(name, onSignal);
+          await stop.promise;
+          for (const name of ["SIGINT", "SIGTERM"] as const) Deno.removeSignalListener(name, onSignal);
+          console.error("disc: serve: stopping");
+        } finally {
+          for (const image of opened) image.close();
+        }
+      },
+    );
+
   program.command("verify")
     .description(
       "check the image strictly: its file system, and on a CD image every raw data sector's EDC/ECC",
@@ -332,6 +403,25 @@ export async function discMain(args: readonly string[]): Promise<number> {
     throw error;
   }
   return code;
+}
+
+/** `[HOST:]PORT` of --nbd/--iscsi; loopback and the protocol's port by default. */
+function hostPort(value: string | true | undefined, defaultPort: number): { hostname: string; port: number } {
+  if (value === undefined || value === true) return { hostname: "127.0.0.1", port: defaultPort };
+  const match = /^(?:(.+):)?(\d{1,5})$/.exec(value);
+  if (!match || Number(match[2]) > 65535) throw new UsageError(`Cannot serve: "${value}" is not [HOST:]PORT`);
+  return { hostname: match[1] ?? "127.0.0.1", port: Number(match[2]) };
+}
+
+/** A folder planned into an ISO (as `-r -J`), served without being written. */
+function planFolderIso(path: string) {
+  const options = parseMkisofsArgs(["-quiet", "-r", "-J", "-joliet-long", "-o", "unused.iso", path]);
+  const request = isoBuildRequest(options, {
+    sourceDateEpoch: Deno.env.get("SOURCE_DATE_EPOCH"),
+    now: new Date(),
+    readTextFile: (p) => Deno.readTextFileSync(p),
+  });
+  return planIsoBuild(request).regions;
 }
 
 /** Options of `disc cd`, as commander gives them. */

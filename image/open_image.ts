@@ -15,6 +15,8 @@ import {
   TrackMode,
 } from "./disc.ts";
 import { dataTrackDevice, firstDataTrack } from "./disc_device.ts";
+import { dataTrackUserData } from "./disc_convert.ts";
+import { FormatError } from "./errors.ts";
 import { SourceError } from "./errors.ts";
 import { describeOsError, RegionList } from "./regions.ts";
 import { loadCueDisc } from "./cue_reader.ts";
@@ -128,4 +130,35 @@ export async function openImage(path: string): Promise<OpenedImage> {
   const disc = isoFileDisc(path, device.blockCount * device.blockByteLength);
   const close = () => device.close();
   return { path, container, disc, dataDevice: device, sessionStartLba: 0, close, [Symbol.dispose]: close };
+}
+
+/**
+ * The bytes a block-level export of the image serves: a plain image file as it is (an ISO, a
+ * hybrid ISO, a raw disk image), a CUE image's file-system track as 2048-byte user data.
+ *
+ * @example
+ * ```ts
+ * using image = await openImage("disc.cue");
+ * const bytes = imageBytes(image); // RegionList of the data track's user data
+ * ```
+ */
+export function imageBytes(opened: OpenedImage): RegionList {
+  if (opened.container === "iso") {
+    const byteLength = Deno.statSync(opened.path).size;
+    return new RegionList([{
+      kind: "file",
+      label: `image "${opened.path}"`,
+      path: opened.path,
+      fileByteOffset: 0,
+      byteLength,
+      fileByteLength: byteLength,
+    }]);
+  }
+  const track = firstDataTrack(opened.disc);
+  if (!track) {
+    throw new FormatError(`Cannot serve "${opened.path}" as blocks: it has no data track (an audio CD)`, {
+      structure: "disc",
+    });
+  }
+  return dataTrackUserData(track);
 }
