@@ -338,11 +338,25 @@ export async function discMain(args: readonly string[]): Promise<number> {
     .requiredOption("--expect <text>", "text that means the boot worked")
     .option("--timeout <seconds>", "give up after this many seconds", "60")
     .option("--junit <file>", "also write a JUnit XML report")
+    .addOption(
+      new Option("--via <how>", "attach the image as a file, or serve it over NBD on a free loopback port")
+        .choices(["file", "nbd", "iscsi"]).default("file"),
+    )
     .action(
       async (
         imagePath: string,
-        opts: { firmware: Firmware; media: BootMedia; expect: string; timeout: string; junit?: string },
+        opts: {
+          firmware: Firmware;
+          media: BootMedia;
+          expect: string;
+          timeout: string;
+          junit?: string;
+          via: "file" | "nbd" | "iscsi";
+        },
       ) => {
+        if (opts.via === "iscsi") {
+          throw new UsageError("Cannot boot-test: --via iscsi is not built yet (issue 5); use nbd");
+        }
         const timeoutSeconds = Number(opts.timeout);
         if (!(timeoutSeconds > 0)) {
           throw new UsageError(`Cannot boot-test: --timeout "${opts.timeout}" is not a positive number`);
@@ -353,9 +367,24 @@ export async function discMain(args: readonly string[]): Promise<number> {
         const signals = ["SIGINT", "SIGTERM"] as const;
         for (const name of signals) Deno.addSignalListener(name, onSignal);
         let result;
+        // --via nbd: our NBD server on a free loopback port, stopped when the boot test ends.
+        await using server = opts.via === "nbd"
+          ? NbdServer.listen({
+            exports: [
+              regionExport(await imageRegionsForBoot(imagePath), {
+                name: "boot",
+                description: imagePath,
+                preferredBlockBytes: opts.media === "cd" ? 2048 : 512,
+              }),
+            ],
+            port: 0,
+          })
+          : undefined;
         try {
           result = await bootTest({
-            image: imagePath,
+            image: server
+              ? { via: "drive", drive: `file=nbd://127.0.0.1:${server.port}/boot,format=raw` }
+              : imagePath,
             firmware: opts.firmware,
             media: opts.media,
             expect: opts.expect,
@@ -411,6 +440,12 @@ function hostPort(value: string | true | undefined, defaultPort: number): { host
   const match = /^(?:(.+):)?(\d{1,5})$/.exec(value);
   if (!match || Number(match[2]) > 65535) throw new UsageError(`Cannot serve: "${value}" is not [HOST:]PORT`);
   return { hostname: match[1] ?? "127.0.0.1", port: Number(match[2]) };
+}
+
+/** What a boot test over NBD serves: the image file's bytes (a CUE's data track). */
+async function imageRegionsForBoot(path: string) {
+  using image = await openImage(path);
+  return imageBytes(image);
 }
 
 /** A folder planned into an ISO (as `-r -J`), served without being written. */
