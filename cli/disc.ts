@@ -380,6 +380,9 @@ export async function discMain(args: readonly string[]): Promise<number> {
             port: 0,
           })
           : undefined;
+        if (server) {
+          console.error(`disc: boot-test: serving "${imagePath}" at nbd://127.0.0.1:${server.port}/boot`);
+        }
         try {
           result = await bootTest({
             image: server

@@ -144,6 +144,7 @@ toolTest(
         ]);
         assert.equal(r.code, 0, r.stderr);
         assert.match(r.stdout, new RegExp(`"${BOOT_MARKER}" seen after`));
+        assert.match(r.stderr, /serving ".*" at nbd:\/\/127\.0\.0\.1:\d+\/boot/);
       });
     }
     const iscsi = await disc(["boot-test", images.cd, "--via", "iscsi", "--expect", BOOT_MARKER]);
