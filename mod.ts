@@ -165,3 +165,8 @@ export { type CdOptions, type CdRequest, cdRequest } from "./authoring/cd/reques
 // Emulation: NBD
 export { type NbdExport, NbdServer, type NbdServerOptions } from "./emulate/nbd/server.ts";
 export { regionExport, type RegionExportOptions } from "./emulate/nbd/image_export.ts";
+
+// Emulation: iSCSI and SCSI
+export { IscsiTarget, type IscsiTargetOptions } from "./emulate/iscsi/target.ts";
+export { BlockLun, type LunKind, type LunSource } from "./emulate/scsi/block_lun.ts";
+export { CheckCondition, fixedSense, SENSE, type Sense } from "./emulate/scsi/sense.ts";

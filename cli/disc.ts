@@ -7,6 +7,7 @@
 
 import { Command, CommanderError, Option } from "commander";
 import {
+  BlockLun,
   type BootMedia,
   bootTest,
   bootTestJunit,
@@ -21,6 +22,7 @@ import {
   formatDiscInfo,
   formatIsoInfo,
   imageBytes,
+  IscsiTarget,
   isoBuildRequest,
   type IsoEntry,
   type IsoView,
@@ -213,10 +215,11 @@ export async function discMain(args: readonly string[]): Promise<number> {
     });
 
   program.command("serve")
-    .description("serve images as NBD exports until interrupted (the iSCSI target is not built yet)")
+    .description("serve images over NBD and/or iSCSI until interrupted")
     .argument("<images...>", "ISO, CUE/BIN, raw disk images, or folders (planned into an ISO, never written)")
     .option("--nbd [host:port]", "NBD on this address (default 127.0.0.1:10809)")
-    .option("--iscsi [host:port]", "iSCSI target (not built yet)")
+    .option("--iscsi [host:port]", "iSCSI target on this address (default 127.0.0.1:3260); one LUN per image")
+    .option("--iqn <name>", `the target's iSCSI name (default ${DEFAULT_IQN})`)
     .addOption(
       new Option("--as <kind>", "present images as CDs (2048-byte blocks) or disks (512)").choices([
         "cd",
@@ -227,12 +230,17 @@ export async function discMain(args: readonly string[]): Promise<number> {
     .action(
       async (
         images: string[],
-        opts: { nbd?: string | true; iscsi?: string | true; as?: string; writableOverlay?: boolean },
+        opts: {
+          nbd?: string | true;
+          iscsi?: string | true;
+          iqn?: string;
+          as?: string;
+          writableOverlay?: boolean;
+        },
       ) => {
-        if (opts.iscsi !== undefined) {
-          throw new UsageError("Cannot serve: --iscsi is not built yet (issue 5); use --nbd");
+        if (opts.nbd === undefined && opts.iscsi === undefined) {
+          throw new UsageError("Cannot serve: give --nbd [HOST:]PORT and/or --iscsi [HOST:]PORT");
         }
-        const { hostname, port } = hostPort(opts.nbd, 10809);
         const names = new Set<string>();
         const opened: OpenedImage[] = [];
         const exports = [];
@@ -258,13 +266,25 @@ export async function discMain(args: readonly string[]): Promise<number> {
               writableOverlay: opts.writableOverlay,
             }));
           }
-          await using server = NbdServer.listen({
-            exports,
-            hostname,
-            port,
-            log: (line) => console.error(line),
+          const log = (line: string) => console.error(line);
+          await using nbd = opts.nbd === undefined
+            ? undefined
+            : NbdServer.listen({ exports, ...hostPort(opts.nbd, 10809), log });
+          const iqn = opts.iqn ?? DEFAULT_IQN;
+          await using iscsi = opts.iscsi === undefined ? undefined : IscsiTarget.listen({
+            targetName: iqn,
+            luns: exports.map((e, n) =>
+              new BlockLun({
+                kind: e.preferredBlockBytes === 2048 ? "cd" : "disk",
+                source: e,
+                serial: `DW${String(n).padStart(6, "0")}`,
+                targetName: iqn,
+              })
+            ),
+            ...hostPort(opts.iscsi, 3260),
+            log,
           });
-          for (const url of server.urls) console.log(url);
+          for (const url of [...(nbd?.urls ?? []), ...(iscsi?.urls ?? [])]) console.log(url);
           const stop = Promise.withResolvers<void>();
           const onSignal = () => stop.resolve();
           for (const name of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(name, onSignal);
@@ -339,7 +359,10 @@ export async function discMain(args: readonly string[]): Promise<number> {
     .option("--timeout <seconds>", "give up after this many seconds", "60")
     .option("--junit <file>", "also write a JUnit XML report")
     .addOption(
-      new Option("--via <how>", "attach the image as a file, or serve it over NBD on a free loopback port")
+      new Option(
+        "--via <how>",
+        "attach the image as a file, or serve it over NBD or iSCSI on a free loopback port",
+      )
         .choices(["file", "nbd", "iscsi"]).default("file"),
     )
     .action(
@@ -354,9 +377,6 @@ export async function discMain(args: readonly string[]): Promise<number> {
           via: "file" | "nbd" | "iscsi";
         },
       ) => {
-        if (opts.via === "iscsi") {
-          throw new UsageError("Cannot boot-test: --via iscsi is not built yet (issue 5); use nbd");
-        }
         const timeoutSeconds = Number(opts.timeout);
         if (!(timeoutSeconds > 0)) {
           throw new UsageError(`Cannot boot-test: --timeout "${opts.timeout}" is not a positive number`);
@@ -368,6 +388,27 @@ export async function discMain(args: readonly string[]): Promise<number> {
         for (const name of signals) Deno.addSignalListener(name, onSignal);
         let result;
         // --via nbd: our NBD server on a free loopback port, stopped when the boot test ends.
+        // --via iscsi: our iSCSI target with the image as LUN 0, stopped when the boot test ends.
+
+        await using target = opts.via === "iscsi"
+          ? IscsiTarget.listen({
+            targetName: DEFAULT_IQN,
+
+            luns: [
+              new BlockLun({
+                kind: opts.media === "cd" ? "cd" : "disk",
+
+                source: await imageRegionsForBoot(imagePath),
+
+                serial: "DWBOOT01",
+
+                targetName: DEFAULT_IQN,
+              }),
+            ],
+
+            port: 0,
+          })
+          : undefined;
         await using server = opts.via === "nbd"
           ? NbdServer.listen({
             exports: [
@@ -383,10 +424,13 @@ export async function discMain(args: readonly string[]): Promise<number> {
         if (server) {
           console.error(`disc: boot-test: serving "${imagePath}" at nbd://127.0.0.1:${server.port}/boot`);
         }
+        if (target) console.error(`disc: boot-test: serving "${imagePath}" at ${target.urls[0]}`);
         try {
           result = await bootTest({
             image: server
               ? { via: "drive", drive: `file=nbd://127.0.0.1:${server.port}/boot,format=raw` }
+              : target
+              ? { via: "drive", drive: `file=${target.urls[0]},format=raw` }
               : imagePath,
             firmware: opts.firmware,
             media: opts.media,
@@ -436,6 +480,9 @@ export async function discMain(args: readonly string[]): Promise<number> {
   }
   return code;
 }
+
+/** The default iSCSI target name of `disc serve --iscsi`. */
+const DEFAULT_IQN = "iqn.2026-11.dev.discwright:disc";
 
 /** `[HOST:]PORT` of --nbd/--iscsi; loopback and the protocol's port by default. */
 function hostPort(value: string | true | undefined, defaultPort: number): { hostname: string; port: number } {

@@ -1,0 +1,673 @@
+/**
+ * An iSCSI target (RFC 7143; ../shared/specs/iscsi.md) serving {@link BlockLun}s: login without
+ * authentication (security stage answered with AuthMethod=None), operational-key negotiation,
+ * SendTargets discovery, SCSI commands with Data-In split at the initiator's
+ * MaxRecvDataSegmentLength and phase-collapsed status, sense in SCSI Responses, a pending
+ * POWER ON RESET unit attention per LU after login, NOP-In answers, Task Management, Logout and
+ * Reject. Header and data digests (CRC32C) when negotiated. One read loop per connection; a
+ * malformed PDU closes that connection only.
+ *
+ * Not yet (issue 5): CHAP, several connections per session, writes (R2T), the MMC command set.
+ * @module
+ */
+
+import {
+  type Bhs,
+  BHS_BYTES,
+  bhsUint32,
+  dataInHeader,
+  decodeBhs,
+  decodeLoginRequest,
+  digestBytes,
+  type Digests,
+  encodePdu,
+  loginResponseHeader,
+  LoginStage,
+  NO_DIGESTS,
+  Opcode,
+  paddingBytes,
+  RejectReason,
+  RESERVED_TAG,
+  scsiResponseHeader,
+  senseSegment,
+  type TargetHeader,
+} from "./pdu.ts";
+import { decodeTextKeys, encodeTextKeys, negotiate, parseNumber } from "./text.ts";
+import type { BlockLun } from "../scsi/block_lun.ts";
+import { CheckCondition, fixedSense, ScsiStatus, SENSE } from "../scsi/sense.ts";
+
+/** What {@link IscsiTarget.listen} takes. */
+export interface IscsiTargetOptions {
+  /** The target's iSCSI name, e.g. `iqn.2026-11.dev.discwright:disc`. */
+  readonly targetName: string;
+  /** LUN 0, 1, … */
+  readonly luns: readonly BlockLun[];
+  readonly hostname?: string;
+  /** Default 3260; 0 picks a free port. */
+  readonly port?: number;
+  readonly log?: (line: string) => void;
+}
+
+/** Largest data segment we receive (declared in login). */
+export const TARGET_MAX_RECV_DATA_SEGMENT = 65536;
+/** Command window: MaxCmdSN = ExpCmdSN + this − 1. */
+const CMD_WINDOW = 32;
+/** Largest data segment accepted during login and for text (before negotiation). */
+const LOGIN_MAX_DATA = 65536;
+
+class ProtocolError extends Error {}
+
+/** Reads exact byte counts from a connection. */
+class ExactReader {
+  #pending = new Uint8Array(0);
+  constructor(readonly conn: Deno.Conn) {}
+  async read(byteLength: number): Promise<Uint8Array | undefined> {
+    const out = new Uint8Array(byteLength);
+    let filled = 0;
+    while (filled < byteLength) {
+      if (this.#pending.byteLength > 0) {
+        const take = Math.min(this.#pending.byteLength, byteLength - filled);
+        out.set(this.#pending.subarray(0, take), filled);
+        this.#pending = this.#pending.subarray(take);
+        filled += take;
+        continue;
+      }
+      const chunk = new Uint8Array(65536);
+      const n = await this.conn.read(chunk);
+      if (n === null) {
+        if (filled === 0) return undefined;
+        throw new ProtocolError(`peer closed after ${filled} of ${byteLength} bytes`);
+      }
+      this.#pending = chunk.subarray(0, n);
+    }
+    return out;
+  }
+}
+
+/** A received PDU. */
+interface Pdu {
+  readonly bhs: Bhs;
+  readonly data: Uint8Array;
+}
+
+/** Per-connection state (one connection per session). */
+class Connection {
+  digests: Digests = NO_DIGESTS;
+  /** Digests negotiated during login, switched on after the final login response. */
+  pendingDigests: Digests | undefined;
+  statSn = 0;
+  expCmdSn = 0;
+  /** The initiator's MaxRecvDataSegmentLength (8192 until declared). */
+  initiatorMaxRecv = 8192;
+  maxBurst = 262144;
+  discovery = false;
+  initiatorName = "";
+  /** LUNs with a pending POWER ON RESET unit attention. */
+  readonly unitAttention = new Set<number>();
+  constructor(readonly conn: Deno.Conn, readonly reader: ExactReader) {}
+
+  get maxCmdSn(): number {
+    return (this.expCmdSn + CMD_WINDOW - 1) >>> 0;
+  }
+
+  async send(header: TargetHeader, data?: Uint8Array): Promise<void> {
+    const bytes = encodePdu(header, data, this.digests);
+    let done = 0;
+    while (done < bytes.byteLength) done += await this.conn.write(bytes.subarray(done));
+  }
+
+  /** Reads one PDU (AHS skipped, digests checked); undefined at end of stream. */
+  async receive(maxData: number): Promise<Pdu | undefined> {
+    const header = await this.reader.read(BHS_BYTES);
+    if (!header) return undefined;
+    let bhs: Bhs;
+    try {
+      bhs = decodeBhs(header);
+    } catch (error) {
+      throw new ProtocolError((error as Error).message);
+    }
+    const ahs = bhs.totalAhsWords > 0 ? await this.reader.read(bhs.totalAhsWords * 4) : new Uint8Array(0);
+    if (!ahs) throw new ProtocolError("closed inside the AHS");
+    if (this.digests.header) {
+      const digest = await this.reader.read(4);
+      const expected = digestBytes(concat(header, ahs));
+      if (!digest || !digest.every((b, i) => b === expected[i])) {
+        throw new ProtocolError("header digest error");
+      }
+    }
+    if (bhs.dataSegmentByteLength > maxData) {
+      throw new ProtocolError(`data segment of ${bhs.dataSegmentByteLength} bytes is over ${maxData}`);
+    }
+    const padded = bhs.dataSegmentByteLength + paddingBytes(bhs.dataSegmentByteLength);
+    const data = padded > 0 ? await this.reader.read(padded) : new Uint8Array(0);
+    if (!data) throw new ProtocolError("closed inside a data segment");
+    if (this.digests.data && padded > 0) {
+      const digest = await this.reader.read(4);
+      const expected = digestBytes(data);
+      if (!digest || !digest.every((b, i) => b === expected[i])) throw new ProtocolError("data digest error");
+    }
+    return { bhs, data: data.subarray(0, bhs.dataSegmentByteLength) };
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.byteLength + b.byteLength);
+  out.set(a);
+  out.set(b, a.byteLength);
+  return out;
+}
+
+/**
+ * A running iSCSI target.
+ *
+ * @example
+ * ```ts
+ * await using target = IscsiTarget.listen({ targetName: "iqn.2026-11.dev.discwright:disc", luns: [lun], port: 0 });
+ * console.log(target.urls); // ["iscsi://127.0.0.1:40123/iqn.2026-11.dev.discwright:disc/0"]
+ * ```
+ */
+export class IscsiTarget implements AsyncDisposable {
+  readonly hostname: string;
+  readonly port: number;
+  readonly targetName: string;
+  readonly #luns: readonly BlockLun[];
+  readonly #listener: Deno.Listener;
+  readonly #log: (line: string) => void;
+  readonly #connections = new Set<Deno.Conn>();
+  readonly #tasks = new Set<Promise<void>>();
+  readonly #accepting: Promise<void>;
+  #nextTsih = 1;
+  #nextConnection = 1;
+
+  private constructor(listener: Deno.Listener, options: IscsiTargetOptions) {
+    this.#listener = listener;
+    const address = listener.addr as Deno.NetAddr;
+    this.hostname = address.hostname;
+    this.port = address.port;
+    this.targetName = options.targetName;
+    this.#luns = options.luns;
+    this.#log = options.log ?? (() => {});
+    this.#accepting = this.#accept();
+  }
+
+  /**
+   * Listens (127.0.0.1 unless told otherwise) and serves until {@link close}.
+   *
+   * @example
+   * ```ts
+   * const target = IscsiTarget.listen({ targetName, luns, port: 3260 });
+   * ```
+   */
+  static listen(options: IscsiTargetOptions): IscsiTarget {
+    if (options.luns.length === 0) throw new RangeError("Cannot serve iSCSI: no LUNs");
+    if (
+      !/^(iqn\.\d{4}-\d{2}\.[^\s]+|eui\.[0-9A-Fa-f]{16}|naa\.[0-9A-Fa-f]{16,32})$/.test(options.targetName)
+    ) {
+      throw new RangeError(
+        `Cannot serve iSCSI: "${options.targetName}" is not an iSCSI name (iqn.yyyy-mm.domain:id)`,
+      );
+    }
+    const listener = Deno.listen({ hostname: options.hostname ?? "127.0.0.1", port: options.port ?? 3260 });
+    return new IscsiTarget(listener, options);
+  }
+
+  /** `iscsi://host:port/IQN/LUN` of every LUN. */
+  get urls(): string[] {
+    return this.#luns.map((_, n) => `iscsi://${this.hostname}:${this.port}/${this.targetName}/${n}`);
+  }
+
+  async close(): Promise<void> {
+    try {
+      this.#listener.close();
+    } catch { /* closed */ }
+    for (const conn of this.#connections) {
+      try {
+        conn.close();
+      } catch { /* closed */ }
+    }
+    await this.#accepting;
+    await Promise.allSettled([...this.#tasks]);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  async #accept(): Promise<void> {
+    while (true) {
+      let conn: Deno.Conn;
+      try {
+        conn = await this.#listener.accept();
+      } catch {
+        return;
+      }
+      const id = this.#nextConnection++;
+      this.#connections.add(conn);
+      const task = this.#serve(conn, id).finally(() => {
+        this.#connections.delete(conn);
+        this.#tasks.delete(task);
+        try {
+          conn.close();
+        } catch { /* closed */ }
+      });
+      this.#tasks.add(task);
+    }
+  }
+
+  async #serve(conn: Deno.Conn, id: number): Promise<void> {
+    const peer = conn.remoteAddr as Deno.NetAddr;
+    const who = `iscsi: connection ${id} from ${peer.hostname}:${peer.port}`;
+    const c = new Connection(conn, new ExactReader(conn));
+    try {
+      if (!await this.#login(c)) {
+        this.#log(`${who}: closed during login`);
+        return;
+      }
+      this.#log(
+        `${who}: ${
+          c.discovery ? "discovery session" : `logged in to ${this.targetName}`
+        } (${c.initiatorName})`,
+      );
+      await this.#fullFeature(c);
+      this.#log(`${who}: logged out`);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.#log(`${who}: closed: ${reason}`);
+    }
+  }
+
+  /** The login phase; true when full-feature phase was reached. */
+  async #login(c: Connection): Promise<boolean> {
+    let keys: [string, string][] = [];
+    let tsih = 0;
+    let stage = -1;
+    while (true) {
+      const pdu = await c.receive(LOGIN_MAX_DATA);
+      if (!pdu) return false;
+      if (pdu.bhs.opcode !== Opcode.loginRequest) {
+        throw new ProtocolError(`opcode 0x${pdu.bhs.opcode.toString(16)} during login`);
+      }
+      const request = decodeLoginRequest(pdu.bhs);
+      if (stage < 0) {
+        c.expCmdSn = request.cmdSn;
+        c.statSn = 0;
+      }
+      stage = request.currentStage;
+      const fail = async (statusClass: number, statusDetail: number) => {
+        await c.send(loginResponseHeader({
+          transit: false,
+          continue: false,
+          currentStage: request.currentStage,
+          nextStage: 0,
+          isid: request.isid,
+          tsih: 0,
+          initiatorTaskTag: request.initiatorTaskTag,
+          statSn: c.statSn++,
+          expCmdSn: c.expCmdSn,
+          maxCmdSn: c.maxCmdSn,
+          statusClass,
+          statusDetail,
+        }));
+      };
+      if (request.versionMin > 0) {
+        await fail(0x02, 0x05);
+        return false;
+      }
+      if (request.tsih !== 0) {
+        await fail(0x02, 0x0a); // session does not exist (one connection per session)
+        return false;
+      }
+      keys = [...keys, ...safeKeys(pdu.data)];
+      const answer: [string, string][] = [];
+      if (request.continue) {
+        // More text follows: acknowledge with an empty response and keep collecting.
+        await c.send(loginResponseHeader({
+          transit: false,
+          continue: false,
+          currentStage: request.currentStage,
+          nextStage: request.nextStage,
+          isid: request.isid,
+          tsih: 0,
+          initiatorTaskTag: request.initiatorTaskTag,
+          statSn: c.statSn++,
+          expCmdSn: c.expCmdSn,
+          maxCmdSn: c.maxCmdSn,
+          statusClass: 0,
+          statusDetail: 0,
+        }));
+        continue;
+      }
+      const get = (key: string) => keys.findLast(([k]) => k === key)?.[1];
+      if (!c.initiatorName) {
+        const name = get("InitiatorName");
+        if (!name) {
+          await fail(0x02, 0x07); // missing parameter
+          return false;
+        }
+        c.initiatorName = name;
+        c.discovery = get("SessionType") === "Discovery";
+        if (!c.discovery) {
+          const target = get("TargetName");
+          if (target !== this.targetName) {
+            await fail(0x02, 0x03); // target not found
+            return false;
+          }
+          answer.push(["TargetPortalGroupTag", "1"]);
+        }
+      }
+      for (const [key, value] of keys) {
+        const reply = this.#answerKey(c, key, value);
+        if (reply !== undefined) answer.push([key, reply]);
+      }
+      keys = [];
+      if (
+        request.currentStage === LoginStage.security &&
+        answer.some(([k, v]) => k === "AuthMethod" && v === "Reject")
+      ) {
+        await fail(0x02, 0x01); // authentication failure: CHAP is not offered by this target
+        return false;
+      }
+      const transit = request.transit;
+      const next = transit ? request.nextStage : request.currentStage;
+      const done = transit && next === LoginStage.fullFeature;
+      if (done) tsih = this.#nextTsih++ & 0xffff || this.#nextTsih++;
+      answer.push(
+        ...(done || request.currentStage === LoginStage.operational
+          ? [["MaxRecvDataSegmentLength", String(TARGET_MAX_RECV_DATA_SEGMENT)] as [string, string]]
+          : []),
+      );
+      await c.send(
+        loginResponseHeader({
+          transit,
+          continue: false,
+          currentStage: request.currentStage,
+          nextStage: transit ? request.nextStage : 0,
+          isid: request.isid,
+          tsih: done ? tsih : 0,
+          initiatorTaskTag: request.initiatorTaskTag,
+          statSn: c.statSn++,
+          expCmdSn: c.expCmdSn,
+          maxCmdSn: c.maxCmdSn,
+          statusClass: 0,
+          statusDetail: 0,
+        }),
+        encodeTextKeys(dedupe(answer)),
+      );
+      if (done) {
+        this.#luns.forEach((_, n) => c.unitAttention.add(n));
+        c.digests = c.pendingDigests ?? NO_DIGESTS;
+        return true;
+      }
+    }
+  }
+
+  /** The answer to one offered key, or undefined for declarative keys that need none. */
+  #answerKey(c: Connection, key: string, value: string): string | undefined {
+    switch (key) {
+      case "InitiatorName":
+      case "InitiatorAlias":
+      case "TargetName":
+      case "SessionType":
+        return undefined;
+      case "AuthMethod":
+        return negotiate("list", value, ["None"]);
+      case "HeaderDigest":
+      case "DataDigest": {
+        const chosen = negotiate("list", value, ["None", "CRC32C"]);
+        const current = c.pendingDigests ?? NO_DIGESTS;
+        c.pendingDigests = key === "HeaderDigest"
+          ? { ...current, header: chosen === "CRC32C" }
+          : { ...current, data: chosen === "CRC32C" };
+        return chosen;
+      }
+      case "MaxRecvDataSegmentLength": {
+        const n = parseNumber(value);
+        if (n !== undefined && n >= 512) c.initiatorMaxRecv = Math.min(n, 16_777_215);
+        return undefined;
+      }
+      case "MaxBurstLength": {
+        const n = negotiate("min", value, "262144");
+        if (parseNumber(n) !== undefined) c.maxBurst = parseNumber(n)!;
+        return n;
+      }
+      case "FirstBurstLength":
+        return negotiate("min", value, "65536");
+      case "InitialR2T":
+        return negotiate("or", value, "Yes");
+      case "ImmediateData":
+        return negotiate("and", value, "No");
+      case "MaxConnections":
+        return negotiate("min", value, "1");
+      case "DefaultTime2Wait":
+        return negotiate("max", value, "2");
+      case "DefaultTime2Retain":
+        return negotiate("min", value, "0");
+      case "MaxOutstandingR2T":
+        return negotiate("min", value, "1");
+      case "ErrorRecoveryLevel":
+        return negotiate("min", value, "0");
+      case "DataPDUInOrder":
+      case "DataSequenceInOrder":
+        return negotiate("or", value, "Yes");
+      case "IFMarker":
+      case "OFMarker":
+        return "No";
+      default:
+        return "NotUnderstood";
+    }
+  }
+
+  async #fullFeature(c: Connection): Promise<void> {
+    while (true) {
+      const pdu = await c.receive(TARGET_MAX_RECV_DATA_SEGMENT);
+      if (!pdu) return;
+      const { bhs } = pdu;
+      const cmdSn = bhsUint32(bhs, 24);
+      if (!bhs.immediate && bhs.opcode !== Opcode.dataOut && cmdSn === c.expCmdSn) {
+        c.expCmdSn = (c.expCmdSn + 1) >>> 0;
+      }
+      switch (bhs.opcode) {
+        case Opcode.nopOut: {
+          if (bhs.initiatorTaskTag === RESERVED_TAG) break; // an answer to our ping: nothing to say
+          await c.send({
+            opcode: Opcode.nopIn,
+            flags: 0x80,
+            lunOrIsid: bhs.lunOrIsid,
+            initiatorTaskTag: bhs.initiatorTaskTag,
+            words: { 20: RESERVED_TAG, 24: c.statSn++, 28: c.expCmdSn, 32: c.maxCmdSn, 36: 0, 40: 0, 44: 0 },
+          }, pdu.data.subarray(0, Math.min(pdu.data.byteLength, c.initiatorMaxRecv)));
+          break;
+        }
+        case Opcode.textRequest:
+          await this.#text(c, pdu);
+          break;
+        case Opcode.scsiCommand:
+          if (c.discovery) await this.#reject(c, bhs, RejectReason.protocolError);
+          else await this.#scsiCommand(c, pdu);
+          break;
+        case Opcode.taskManagementRequest: {
+          const fn = bhs.flags & 0x7f;
+          // Commands run to completion before the next PDU is read: there is never a task to abort.
+          const response = fn === 1 ? 1 : fn === 8 ? 4 : fn >= 2 && fn <= 7 ? 0 : 5;
+          if (fn === 5 || fn === 6 || fn === 7) this.#luns.forEach((_, n) => c.unitAttention.add(n));
+          await c.send({
+            opcode: Opcode.taskManagementResponse,
+            flags: 0x80,
+            byte2: response,
+            initiatorTaskTag: bhs.initiatorTaskTag,
+            words: { 20: 0, 24: c.statSn++, 28: c.expCmdSn, 32: c.maxCmdSn, 36: 0, 40: 0, 44: 0 },
+          });
+          break;
+        }
+        case Opcode.logoutRequest:
+          await c.send({
+            opcode: Opcode.logoutResponse,
+            flags: 0x80,
+            byte2: 0, // closed successfully
+            initiatorTaskTag: bhs.initiatorTaskTag,
+            words: { 20: 0, 24: c.statSn++, 28: c.expCmdSn, 32: c.maxCmdSn, 36: 0, 40: 0, 44: 0 },
+          });
+          return;
+        case Opcode.loginRequest:
+          await this.#reject(c, bhs, RejectReason.protocolError);
+          break;
+        default:
+          await this.#reject(c, bhs, RejectReason.commandNotSupported);
+      }
+    }
+  }
+
+  async #reject(c: Connection, bhs: Bhs, reason: number): Promise<void> {
+    await c.send({
+      opcode: Opcode.reject,
+      flags: 0x80,
+      byte2: reason,
+      initiatorTaskTag: RESERVED_TAG,
+      words: { 20: 0, 24: c.statSn++, 28: c.expCmdSn, 32: c.maxCmdSn, 36: 0, 40: 0, 44: 0 },
+    }, bhs.bytes);
+  }
+
+  /** Text requests: SendTargets (discovery, or the current target in a normal session). */
+  async #text(c: Connection, pdu: Pdu): Promise<void> {
+    const keys = safeKeys(pdu.data);
+    const answer: [string, string][] = [];
+    for (const [key, value] of keys) {
+      if (key === "SendTargets") {
+        if (value === "All" || value === "" || value === this.targetName) {
+          answer.push(["TargetName", this.targetName], ["TargetAddress", `${this.hostname}:${this.port},1`]);
+        }
+      } else answer.push([key, "NotUnderstood"]);
+    }
+    await c.send({
+      opcode: Opcode.textResponse,
+      flags: 0x80,
+      lunOrIsid: pdu.bhs.lunOrIsid,
+      initiatorTaskTag: pdu.bhs.initiatorTaskTag,
+      words: { 20: RESERVED_TAG, 24: c.statSn++, 28: c.expCmdSn, 32: c.maxCmdSn, 36: 0, 40: 0, 44: 0 },
+    }, encodeTextKeys(answer));
+  }
+
+  async #scsiCommand(c: Connection, pdu: Pdu): Promise<void> {
+    const { bhs } = pdu;
+    const lunNumber = (bhs.lunOrIsid[0] & 0x3f) === 0
+      ? bhs.lunOrIsid[1]
+      : ((bhs.lunOrIsid[0] & 0x3f) << 8) | bhs.lunOrIsid[1];
+    const expected = bhsUint32(bhs, 20);
+    const cdb = bhs.bytes.slice(32, 48);
+    const respond = async (
+      status: number,
+      sense?: Uint8Array,
+      residual = 0,
+      underflow = false,
+      overflow = false,
+    ) => {
+      await c.send(
+        scsiResponseHeader({
+          scsiStatus: status,
+          initiatorTaskTag: bhs.initiatorTaskTag,
+          statSn: c.statSn++,
+          expCmdSn: c.expCmdSn,
+          maxCmdSn: c.maxCmdSn,
+          expDataSn: 0,
+          residual,
+          underflow,
+          overflow,
+        }),
+        sense ? senseSegment(sense) : undefined,
+      );
+    };
+    let data: Uint8Array | undefined;
+    try {
+      if (cdb[0] === 0xa0) data = this.#reportLuns(cdb);
+      else {
+        const lun = this.#luns[lunNumber];
+        if (!lun) {
+          if (cdb[0] === 0x12) { // INQUIRY on a missing LU: PQ 011b, PDT 1Fh
+            data = Uint8Array.of(0x7f, 0, 5, 0x12, 31, ...new Array(31).fill(0)).subarray(
+              0,
+              cdb[4] | (cdb[3] << 8),
+            );
+          } else throw new CheckCondition(SENSE.logicalUnitNotSupported, `LUN ${lunNumber}`);
+        } else {
+          const exempt = cdb[0] === 0x12 || cdb[0] === 0x03;
+          if (!exempt && c.unitAttention.has(lunNumber)) {
+            c.unitAttention.delete(lunNumber);
+            throw new CheckCondition(SENSE.powerOnReset, "unit attention");
+          }
+          data = await lun.execute(cdb);
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof CheckCondition)) throw error;
+      await respond(ScsiStatus.checkCondition, fixedSense(error.sense));
+      return;
+    }
+    if ((bhs.flags & 0x20) && !data) {
+      // A write the LU accepted without data can only be a zero-length one.
+      await respond(ScsiStatus.good);
+      return;
+    }
+    const bytes = data ?? new Uint8Array(0);
+    const sent = Math.min(bytes.byteLength, expected);
+    const underflow = sent < expected;
+    const overflow = bytes.byteLength > expected;
+    const residual = overflow ? bytes.byteLength - expected : expected - sent;
+    if (sent === 0) {
+      await respond(ScsiStatus.good, undefined, residual, underflow && expected > 0, overflow);
+      return;
+    }
+    // Data-In PDUs of at most the initiator's MaxRecvDataSegmentLength; the last carries the status.
+    const segment = Math.max(512, Math.min(c.initiatorMaxRecv, c.maxBurst));
+    let dataSn = 0;
+    for (let offset = 0; offset < sent; offset += segment) {
+      const length = Math.min(segment, sent - offset);
+      const last = offset + length >= sent;
+      await c.send(
+        dataInHeader({
+          final: last,
+          status: last
+            ? { scsiStatus: ScsiStatus.good, statSn: c.statSn++, residual, underflow, overflow }
+            : undefined,
+          lun: bhs.lunOrIsid,
+          initiatorTaskTag: bhs.initiatorTaskTag,
+          expCmdSn: c.expCmdSn,
+          maxCmdSn: c.maxCmdSn,
+          dataSn: dataSn++,
+          bufferByteOffset: offset,
+        }),
+        bytes.subarray(offset, offset + length),
+      );
+    }
+  }
+
+  #reportLuns(cdb: Uint8Array): Uint8Array {
+    const allocation = new DataView(cdb.buffer, cdb.byteOffset).getUint32(6);
+    if (allocation < 16) throw new CheckCondition(SENSE.invalidFieldInCdb, "REPORT LUNS allocation below 16");
+    const out = new Uint8Array(8 + 8 * this.#luns.length);
+    new DataView(out.buffer).setUint32(0, 8 * this.#luns.length); // 0: LUN list length
+    this.#luns.forEach((_, n) => {
+      out[8 + 8 * n] = n < 256 ? 0 : 0x40 | (n >> 8); // flat space addressing above 255
+      out[8 + 8 * n + 1] = n & 0xff;
+    });
+    return out.subarray(0, Math.min(out.byteLength, allocation));
+  }
+}
+
+/** Text keys of a PDU; malformed text is a protocol error. */
+function safeKeys(data: Uint8Array): [string, string][] {
+  try {
+    return decodeTextKeys(data);
+  } catch (error) {
+    throw new ProtocolError(`bad text data: ${(error as Error).message}`);
+  }
+}
+
+/** Keeps the last answer for each key, in first-seen order. */
+function dedupe(pairs: [string, string][]): [string, string][] {
+  const map = new Map<string, string>();
+  for (const [k, v] of pairs) {
+    map.delete(k);
+    map.set(k, v);
+  }
+  return [...map];
+}

@@ -1,0 +1,373 @@
+/**
+ * A read-only SCSI logical unit over an image's bytes (../shared/specs/scsi-mmc.md §2–§3): SPC
+ * (TEST UNIT READY, REQUEST SENSE, INQUIRY with VPD pages, MODE SENSE 6/10) and SBC reads
+ * (READ CAPACITY 10/16, READ 6/10/12/16, VERIFY, SYNCHRONIZE CACHE), as a disk (PDT 0, 512-byte
+ * blocks) or as a CD-ROM (PDT 5, 2048-byte blocks, removable). Failures are
+ * {@link CheckCondition}s; writes get DATA PROTECT. The MMC command set of issue 5 (READ TOC,
+ * GET CONFIGURATION, READ CD, …) is not here yet: those opcodes answer INVALID COMMAND OPERATION
+ * CODE, as any SPC device without them does.
+ * @module
+ */
+
+import { CheckCondition, SENSE } from "./sense.ts";
+
+/** What a LU presents itself as. */
+export type LunKind = "disk" | "cd";
+
+/** The bytes behind a LU. */
+export interface LunSource {
+  readonly byteLength: number;
+  read(byteOffset: number, byteLength: number): Promise<Uint8Array>;
+}
+
+/** Opcodes handled here. */
+export const ScsiOp = {
+  testUnitReady: 0x00,
+  requestSense: 0x03,
+  read6: 0x08,
+  write6: 0x0a,
+  inquiry: 0x12,
+  modeSelect6: 0x15,
+  modeSense6: 0x1a,
+  startStopUnit: 0x1b,
+  preventAllow: 0x1e,
+  readCapacity10: 0x25,
+  read10: 0x28,
+  write10: 0x2a,
+  verify10: 0x2f,
+  synchronizeCache10: 0x35,
+  modeSense10: 0x5a,
+  read16: 0x88,
+  write16: 0x8a,
+  synchronizeCache16: 0x91,
+  serviceActionIn16: 0x9e,
+  reportLuns: 0xa0,
+  read12: 0xa8,
+  write12: 0xaa,
+} as const;
+
+const VENDOR = "DISCWRIT";
+
+function ascii(text: string, length: number): Uint8Array {
+  return new TextEncoder().encode(text.padEnd(length, " ").slice(0, length));
+}
+
+/**
+ * One logical unit.
+ *
+ * @example
+ * ```ts
+ * const lun = new BlockLun({ kind: "cd", source, serial: "disc0001", targetName: "iqn.2026-11.dev.discwright:disc" });
+ * const data = await lun.execute(Uint8Array.of(0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0)); // READ CAPACITY(10)
+ * ```
+ */
+export class BlockLun {
+  readonly kind: LunKind;
+  readonly blockByteLength: number;
+  readonly blockCount: number;
+  readonly #source: LunSource;
+  readonly #serial: string;
+  readonly #targetName: string;
+  /** Sense of the last failed command, for REQUEST SENSE. */
+  #lastSense = SENSE.noSense as { key: number; asc: number; ascq: number };
+
+  constructor(options: { kind: LunKind; source: LunSource; serial: string; targetName: string }) {
+    this.kind = options.kind;
+    this.blockByteLength = options.kind === "cd" ? 2048 : 512;
+    this.blockCount = Math.ceil(options.source.byteLength / this.blockByteLength);
+    this.#source = options.source;
+    this.#serial = options.serial;
+    this.#targetName = options.targetName;
+  }
+
+  /** Peripheral device type byte. */
+  get pdt(): number {
+    return this.kind === "cd" ? 0x05 : 0x00;
+  }
+
+  /**
+   * Runs a CDB; returns the data-in bytes (undefined for none) or throws CheckCondition.
+   *
+   * @example
+   * ```ts
+   * const inquiry = await lun.execute(Uint8Array.of(0x12, 0, 0, 0, 36, 0));
+   * ```
+   */
+  async execute(cdb: Uint8Array): Promise<Uint8Array | undefined> {
+    try {
+      const data = await this.#execute(cdb);
+      if (cdb[0] !== ScsiOp.requestSense) this.#lastSense = SENSE.noSense;
+      return data;
+    } catch (error) {
+      if (error instanceof CheckCondition) this.#lastSense = error.sense;
+      throw error;
+    }
+  }
+
+  async #execute(cdb: Uint8Array): Promise<Uint8Array | undefined> {
+    const view = new DataView(cdb.buffer, cdb.byteOffset, cdb.byteLength);
+    const need = (n: number) => {
+      if (cdb.byteLength < n) {
+        throw new CheckCondition(SENSE.invalidFieldInCdb, `CDB of ${cdb.byteLength} bytes`);
+      }
+    };
+    switch (cdb[0]) {
+      case ScsiOp.testUnitReady:
+      case ScsiOp.startStopUnit:
+      case ScsiOp.preventAllow:
+      case ScsiOp.synchronizeCache10:
+      case ScsiOp.synchronizeCache16:
+        return undefined;
+      case ScsiOp.verify10:
+        need(10);
+        this.#checkRange(view.getUint32(2), view.getUint16(7));
+        return undefined;
+      case ScsiOp.requestSense: {
+        need(6);
+        const out = new Uint8Array(18);
+        out[0] = 0x70; // 0: fixed format, current
+        out[2] = this.#lastSense.key; // 2: sense key
+        out[7] = 10; // 7: additional length
+        out[12] = this.#lastSense.asc; // 12: ASC
+        out[13] = this.#lastSense.ascq; // 13: ASCQ
+        this.#lastSense = SENSE.noSense;
+        return out.subarray(0, Math.min(18, cdb[4]));
+      }
+      case ScsiOp.inquiry:
+        need(6);
+        return this.#inquiry(cdb, view.getUint16(3));
+      case ScsiOp.modeSense6:
+      case ScsiOp.modeSense10:
+        return this.#modeSense(cdb);
+      case ScsiOp.readCapacity10: {
+        need(10);
+        if (!(cdb[8] & 1) && view.getUint32(2) !== 0) {
+          throw new CheckCondition(SENSE.invalidFieldInCdb, "PMI=0 with an LBA");
+        }
+        const out = new Uint8Array(8);
+        const data = new DataView(out.buffer);
+        data.setUint32(0, Math.min(this.blockCount - 1, 0xffffffff)); // 0: last LBA
+        data.setUint32(4, this.blockByteLength); // 4: block length
+        return out;
+      }
+      case ScsiOp.serviceActionIn16: {
+        need(16);
+        if ((cdb[1] & 0x1f) !== 0x10) throw new CheckCondition(SENSE.invalidFieldInCdb, "service action");
+        const out = new Uint8Array(32);
+        const data = new DataView(out.buffer);
+        data.setBigUint64(0, BigInt(this.blockCount - 1)); // 0: last LBA
+        data.setUint32(8, this.blockByteLength); // 8: block length
+        return out.subarray(0, Math.min(32, view.getUint32(10)));
+      }
+      case ScsiOp.read6: {
+        need(6);
+        const lba = ((cdb[1] & 0x1f) << 16) | view.getUint16(2);
+        return await this.#read(lba, cdb[4] === 0 ? 256 : cdb[4]);
+      }
+      case ScsiOp.read10:
+        need(10);
+        if (cdb[1] & 0xe0) throw new CheckCondition(SENSE.invalidFieldInCdb, "RDPROTECT");
+        return await this.#read(view.getUint32(2), view.getUint16(7));
+      case ScsiOp.read12:
+        need(12);
+        return await this.#read(view.getUint32(2), view.getUint32(6));
+      case ScsiOp.read16: {
+        need(16);
+        const lba = view.getBigUint64(2);
+        if (lba > BigInt(Number.MAX_SAFE_INTEGER)) throw new CheckCondition(SENSE.lbaOutOfRange, "LBA");
+        return await this.#read(Number(lba), view.getUint32(10));
+      }
+      case ScsiOp.write6:
+      case ScsiOp.write10:
+      case ScsiOp.write12:
+      case ScsiOp.write16:
+      case ScsiOp.modeSelect6:
+        throw new CheckCondition(SENSE.writeProtected, "the image is served read-only");
+      default:
+        throw new CheckCondition(SENSE.invalidOpcode, `opcode 0x${cdb[0].toString(16)}`);
+    }
+  }
+
+  #checkRange(lba: number, blocks: number): void {
+    if (lba + blocks > this.blockCount) {
+      throw new CheckCondition(SENSE.lbaOutOfRange, `LBA ${lba} + ${blocks}`);
+    }
+  }
+
+  async #read(lba: number, blocks: number): Promise<Uint8Array> {
+    this.#checkRange(lba, blocks);
+    if (blocks === 0) return new Uint8Array(0);
+    const start = lba * this.blockByteLength;
+    const wanted = blocks * this.blockByteLength;
+    const available = Math.max(0, Math.min(wanted, this.#source.byteLength - start));
+    const bytes = available > 0 ? await this.#source.read(start, available) : new Uint8Array(0);
+    if (available === wanted) return bytes;
+    const out = new Uint8Array(wanted); // a short final block reads as zero-padded
+    out.set(bytes);
+    return out;
+  }
+
+  #inquiry(cdb: Uint8Array, allocation: number): Uint8Array {
+    if (cdb[1] & 0x02) throw new CheckCondition(SENSE.invalidFieldInCdb, "CMDDT");
+    const evpd = (cdb[1] & 0x01) !== 0;
+    if (!evpd) {
+      if (cdb[2] !== 0) throw new CheckCondition(SENSE.invalidFieldInCdb, "page code without EVPD");
+      const out = new Uint8Array(96);
+      out[0] = this.pdt; // 0: PQ 0, PDT
+      out[1] = this.kind === "cd" ? 0x80 : 0x00; // 1: RMB
+      out[2] = 0x05; // 2: VERSION, SPC-3
+      out[3] = 0x12; // 3: HISUP, response data format 2
+      out[4] = 96 - 5; // 4: additional length
+      out[7] = 0x02; // 7: CMDQUE
+      out.set(ascii(VENDOR, 8), 8); // 8: vendor
+      out.set(ascii(this.kind === "cd" ? "Virtual CD-ROM" : "Virtual disk", 16), 16); // 16: product
+      out.set(ascii("1.0", 4), 32); // 32: revision
+      return out.subarray(0, Math.min(96, allocation));
+    }
+    const page = cdb[2];
+    const pages = this.kind === "cd" ? [0x00, 0x80, 0x83] : [0x00, 0x80, 0x83, 0xb0, 0xb1, 0xb2];
+    let body: Uint8Array;
+    switch (page) {
+      case 0x00:
+        body = Uint8Array.from(pages);
+        break;
+      case 0x80:
+        body = ascii(this.#serial, 16);
+        break;
+      case 0x83:
+        body = this.#deviceIdentification();
+        break;
+      case 0xb0:
+      case 0xb1:
+        if (this.kind !== "disk") throw new CheckCondition(SENSE.invalidFieldInCdb, `VPD page ${page}`);
+        body = new Uint8Array(0x3c);
+        if (page === 0xb1) body[1] = 0x01; // 4–5: non-rotating medium
+        break;
+      case 0xb2:
+        if (this.kind !== "disk") throw new CheckCondition(SENSE.invalidFieldInCdb, `VPD page ${page}`);
+        body = new Uint8Array(4);
+        break;
+      default:
+        throw new CheckCondition(SENSE.invalidFieldInCdb, `VPD page 0x${page.toString(16)}`);
+    }
+    const out = new Uint8Array(4 + body.byteLength);
+    out[0] = this.pdt; // 0: PQ, PDT
+    out[1] = page; // 1: page code
+    out[2] = body.byteLength >> 8; // 2: page length
+    out[3] = body.byteLength & 0xff;
+    out.set(body, 4);
+    return out.subarray(0, Math.min(out.byteLength, allocation));
+  }
+
+  /** VPD 0x83: a T10 vendor id designator and the target's SCSI name string. */
+  #deviceIdentification(): Uint8Array {
+    const t10 = ascii(`${VENDOR}${this.#serial}`, 8 + 16);
+    const name = new TextEncoder().encode(this.#targetName);
+    const nameLength = Math.ceil((name.byteLength + 1) / 4) * 4; // NUL-terminated, padded to 4
+    const out = new Uint8Array(4 + t10.byteLength + 4 + nameLength);
+    out[0] = 0x02; // code set ASCII
+    out[1] = 0x01; // association LU, type T10 vendor id
+    out[3] = t10.byteLength;
+    out.set(t10, 4);
+    const at = 4 + t10.byteLength;
+    out[at] = 0x53; // protocol iSCSI, code set UTF-8
+    out[at + 1] = 0xa8; // PIV, association target device, type SCSI name string
+    out[at + 3] = nameLength;
+    out.set(name, at + 4);
+    return out;
+  }
+
+  #modeSense(cdb: Uint8Array): Uint8Array {
+    const ten = cdb[0] === ScsiOp.modeSense10;
+    const dbd = (cdb[1] & 0x08) !== 0;
+    const pc = cdb[2] >> 6;
+    const page = cdb[2] & 0x3f;
+    if (pc === 3) throw new CheckCondition({ key: 0x5, asc: 0x39, ascq: 0x00 }, "saved values");
+    const allocation = ten ? new DataView(cdb.buffer, cdb.byteOffset).getUint16(7) : cdb[4];
+    const pages: Uint8Array[] = [];
+    const changeable = pc === 1;
+    const add = (code: number, body: Uint8Array) => {
+      const p = new Uint8Array(2 + body.byteLength);
+      p[0] = code; // 0: page code
+      p[1] = body.byteLength; // 1: page length
+      if (!changeable) p.set(body, 2);
+      pages.push(p);
+    };
+    const want = (code: number) => page === 0x3f || page === code;
+    if (this.kind === "disk") {
+      if (want(0x08)) add(0x08, new Uint8Array(0x12)); // caching: WCE 0 (write-through), read cache on
+      if (want(0x0a)) add(0x0a, Uint8Array.of(0, 0x10, 0, 0, 0, 0, 0, 0, 0, 0)); // control: unrestricted reordering
+    } else {
+      if (want(0x0d)) add(0x0d, Uint8Array.of(0, 0, 0, 60, 0, 75)); // CD parameters: 60 S/M, 75 F/S
+      if (want(0x2a)) {
+        // capabilities: reads CD-R/RW, Method 2, DVD-ROM; Mode 2 forms, multisession; eject, tray.
+        add(
+          0x2a,
+          Uint8Array.of(
+            0x3b,
+            0,
+            0x70,
+            0x00,
+            0x29,
+            0,
+            0x02,
+            0xc0,
+            0x01,
+            0x00,
+            0x02,
+            0x00,
+            0x02,
+            0xc0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+          ),
+        );
+      }
+    }
+    if (pages.length === 0) {
+      throw new CheckCondition(SENSE.invalidFieldInCdb, `mode page 0x${page.toString(16)}`);
+    }
+    const descriptor = new Uint8Array(dbd || this.kind === "cd" ? 0 : 8);
+    if (descriptor.byteLength) {
+      const blocks = Math.min(this.blockCount, 0xffffff);
+      descriptor.set([
+        0,
+        blocks >> 16,
+        (blocks >> 8) & 0xff,
+        blocks & 0xff,
+        0,
+        0,
+        this.blockByteLength >> 8,
+        0,
+      ]);
+    }
+    const header = new Uint8Array(ten ? 8 : 4);
+    const body = pages.reduce((n, p) => n + p.byteLength, 0);
+    const total = header.byteLength + descriptor.byteLength + body;
+    if (ten) {
+      header[0] = (total - 2) >> 8; // 0: mode data length
+      header[1] = (total - 2) & 0xff;
+      header[2] = this.kind === "cd" ? 0x70 : 0; // 2: medium type
+      header[3] = 0x80; // 3: WP (read-only)
+      header[7] = descriptor.byteLength; // 6–7: block descriptor length
+    } else {
+      header[0] = total - 1; // 0: mode data length
+      header[1] = this.kind === "cd" ? 0x70 : 0; // 1: medium type
+      header[2] = 0x80; // 2: WP (read-only)
+      header[3] = descriptor.byteLength; // 3: block descriptor length
+    }
+    const out = new Uint8Array(total);
+    out.set(header, 0);
+    out.set(descriptor, header.byteLength);
+    let at = header.byteLength + descriptor.byteLength;
+    for (const p of pages) {
+      out.set(p, at);
+      at += p.byteLength;
+    }
+    return out.subarray(0, Math.min(total, allocation));
+  }
+}

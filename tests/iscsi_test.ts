@@ -1,0 +1,177 @@
+/**
+ * The iSCSI target (first part of issue 5) against libiscsi's tools and QEMU: discovery,
+ * INQUIRY of a CD and a disk LUN, READ CAPACITY(16), qemu-img copying LUNs byte for byte, a
+ * hybrid ISO booting over iSCSI, and garbage on one connection not disturbing the others.
+ */
+import assert from "node:assert/strict";
+import { fatTreeFromEntries } from "../authoring/fat/build.ts";
+import { planFat } from "../authoring/fat/planner.ts";
+import { biosBootImage, BOOT_MARKER, UEFI_BOOT_MARKER, uefiApplication } from "../examples/boot_payload.ts";
+import { bootTest, RegionList, writeRegionsToFile } from "../mod.ts";
+import { IscsiTarget } from "../emulate/iscsi/target.ts";
+import { BlockLun, type LunKind } from "../emulate/scsi/block_lun.ts";
+import { buildWithDiscwright, run, tempDir, toolTest } from "./_tools.ts";
+
+const IQN = "iqn.2026-11.dev.discwright:test";
+
+function lunOf(path: string, kind: LunKind, n: number): BlockLun {
+  const size = Deno.statSync(path).size;
+  const regions = new RegionList([{
+    kind: "file",
+    label: path,
+    path,
+    fileByteOffset: 0,
+    byteLength: size,
+    fileByteLength: size,
+  }]);
+  let queue: Promise<unknown> = Promise.resolve();
+  const source = {
+    byteLength: size,
+    read: (offset: number, length: number) => {
+      const result = queue.then(() => regions.read(offset, length));
+      queue = result.catch(() => {});
+      return result;
+    },
+  };
+  return new BlockLun({ kind, source, serial: `TEST${n}`, targetName: IQN });
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && a.every((x, i) => x === b[i]);
+}
+
+toolTest(
+  "iSCSI: iscsi-ls discovers the target, iscsi-inq and iscsi-readcapacity16 describe a CD and a disk LUN, qemu-img copies both",
+  ["iscsi-ls", "iscsi-inq", "iscsi-readcapacity16", "qemu-img"],
+  async () => {
+    await using tmp = await tempDir("iscsi-");
+    const cd = new Uint8Array(2048 * 700).map((_, i) => (i * 31 + (i >> 11)) & 0xff);
+    const disk = new Uint8Array(512 * 3001).map((_, i) => (i * 17) & 0xff);
+    await Deno.writeFile(`${tmp.path}/cd.iso`, cd);
+    await Deno.writeFile(`${tmp.path}/disk.img`, disk);
+    const lines: string[] = [];
+    await using target = IscsiTarget.listen({
+      targetName: IQN,
+      luns: [lunOf(`${tmp.path}/cd.iso`, "cd", 0), lunOf(`${tmp.path}/disk.img`, "disk", 1)],
+      port: 0,
+      log: (l) => lines.push(l),
+    });
+    const portal = `iscsi://127.0.0.1:${target.port}`;
+
+    // Garbage first: a connection that sends a broken PDU is closed, nothing else happens.
+    const junk = await Deno.connect({ hostname: "127.0.0.1", port: target.port });
+    await junk.write(new Uint8Array(48).fill(0xff));
+    const buffer = new Uint8Array(64);
+    assert.equal(await junk.read(buffer).catch(() => null), null, "the target closes a broken connection");
+    junk.close();
+
+    const ls = await run("iscsi-ls", [portal]);
+    assert.match(
+      ls.stdout,
+      new RegExp(`Target:${IQN.replaceAll(".", "\\.")} Portal:127\\.0\\.0\\.1:${target.port},1`),
+    );
+    const inqCd = await run("iscsi-inq", [`${portal}/${IQN}/0`]);
+    assert.match(inqCd.stdout, /Peripheral Device Type:MMC/);
+    assert.match(inqCd.stdout, /Removable:1/);
+    const inqDisk = await run("iscsi-inq", [`${portal}/${IQN}/1`]);
+    assert.match(inqDisk.stdout, /Peripheral Device Type:DIRECT_ACCESS/);
+    const vpd = await run("iscsi-inq", ["-e", "1", "-c", "0", `${portal}/${IQN}/1`]);
+    assert.deepEqual(vpd.stdout.match(/^Page:0x[0-9a-f]{2}/gm), [
+      "Page:0x00",
+      "Page:0x80",
+      "Page:0x83",
+      "Page:0xb0",
+      "Page:0xb1",
+      "Page:0xb2",
+    ]);
+    const capacity = await run("iscsi-readcapacity16", [`${portal}/${IQN}/1`]);
+    assert.match(capacity.stdout, /RETURNED LOGICAL BLOCK ADDRESS:3000/);
+    assert.match(capacity.stdout, /LOGICAL BLOCK LENGTH IN BYTES:512/);
+    const capacityCd = await run("iscsi-readcapacity16", [`${portal}/${IQN}/0`]);
+    assert.match(capacityCd.stdout, /RETURNED LOGICAL BLOCK ADDRESS:699/);
+    assert.match(capacityCd.stdout, /LOGICAL BLOCK LENGTH IN BYTES:2048/);
+
+    for (const [n, bytes] of [[0, cd], [1, disk]] as const) {
+      const out = `${tmp.path}/copy${n}`;
+      await run("qemu-img", ["convert", "-f", "raw", "-O", "raw", `${portal}/${IQN}/${n}`, out]);
+      assert.ok(sameBytes(await Deno.readFile(out), bytes), `LUN ${n} byte for byte`);
+    }
+    assert.ok(lines.some((l) => /discovery session/.test(l)), lines.join("\n"));
+    assert.ok(lines.some((l) => /closed: /.test(l)), "the broken connection was logged");
+  },
+);
+
+toolTest(
+  "a hybrid ISO boots over iSCSI: as a CD (ide-cd) with BIOS and as a disk with UEFI",
+  ["xorriso", "qemu-system-x86_64", "/usr/share/OVMF/OVMF_CODE_4M.fd"],
+  async (t) => {
+    await using tmp = await tempDir("iscsi-boot-");
+    await Deno.mkdir(`${tmp.path}/tree`);
+    await Deno.writeFile(`${tmp.path}/tree/boot.bin`, biosBootImage());
+    await Deno.writeFile(`${tmp.path}/mbr.bin`, biosBootImage().subarray(0, 512));
+    const esp = planFat(
+      fatTreeFromEntries({ "EFI/BOOT/BOOTX64.EFI": uefiApplication() }, new Date(1700000000_000)),
+      {
+        size: "1440k",
+        volumeLabel: "EFIBOOT",
+      },
+    );
+    await writeRegionsToFile(esp.regions, `${tmp.path}/efiboot.img`);
+    const iso = `${tmp.path}/hybrid.iso`;
+    const built = await buildWithDiscwright([
+      "-quiet",
+      "-R",
+      "-J",
+      "-G",
+      `${tmp.path}/mbr.bin`,
+      "-b",
+      "boot.bin",
+      "-no-emul-boot",
+      "-boot-load-size",
+      "4",
+      "-append_partition",
+      "2",
+      "0xef",
+      `${tmp.path}/efiboot.img`,
+      "-eltorito-alt-boot",
+      "-e",
+      "--interval:appended_partition_2:all::",
+      "-no-emul-boot",
+      "-o",
+      iso,
+      `${tmp.path}/tree`,
+    ]);
+    assert.equal(built.code, 0, built.stderr);
+    const lines: string[] = [];
+    await using target = IscsiTarget.listen({
+      targetName: IQN,
+      luns: [lunOf(iso, "cd", 0), lunOf(iso, "disk", 1)],
+      port: 0,
+      log: (l) => lines.push(l),
+    });
+    for (
+      const [firmware, media, lun, expect] of [["bios", "cd", 0, BOOT_MARKER], [
+        "uefi",
+        "disk",
+        1,
+        UEFI_BOOT_MARKER,
+      ]] as const
+    ) {
+      await t.step(`${firmware} as ${media}`, async () => {
+        const drive = `file=iscsi://127.0.0.1:${target.port}/${IQN}/${lun},format=raw`;
+        const result = await bootTest({
+          image: { via: "drive", drive },
+          firmware,
+          media,
+          expect,
+          timeoutSeconds: 90,
+        });
+        assert.ok(
+          result.ok,
+          `no "${expect}"; console tail:\n${result.consoleTail}\n${result.qemuStderr ?? ""}`,
+        );
+      });
+    }
+    assert.equal(lines.filter((l) => /logged in to/.test(l)).length >= 2, true, lines.join("\n"));
+  },
+);
