@@ -220,6 +220,7 @@ export async function discMain(args: readonly string[]): Promise<number> {
     .option("--nbd [host:port]", "NBD on this address (default 127.0.0.1:10809)")
     .option("--iscsi [host:port]", "iSCSI target on this address (default 127.0.0.1:3260); one LUN per image")
     .option("--iqn <name>", `the target's iSCSI name (default ${DEFAULT_IQN})`)
+    .option("--chap <user:secret>", "require CHAP (MD5) with this user and secret for iSCSI logins")
     .addOption(
       new Option("--as <kind>", "present images as CDs (2048-byte blocks) or disks (512)").choices([
         "cd",
@@ -234,6 +235,7 @@ export async function discMain(args: readonly string[]): Promise<number> {
           nbd?: string | true;
           iscsi?: string | true;
           iqn?: string;
+          chap?: string;
           as?: string;
           writableOverlay?: boolean;
         },
@@ -282,6 +284,7 @@ export async function discMain(args: readonly string[]): Promise<number> {
               })
             ),
             ...hostPort(opts.iscsi, 3260),
+            chap: opts.chap === undefined ? undefined : chapOption(opts.chap),
             log,
           });
           for (const url of [...(nbd?.urls ?? []), ...(iscsi?.urls ?? [])]) console.log(url);
@@ -479,6 +482,15 @@ export async function discMain(args: readonly string[]): Promise<number> {
     throw error;
   }
   return code;
+}
+
+/** `--chap USER:SECRET`. */
+function chapOption(value: string): { user: string; secret: string } {
+  const at = value.indexOf(":");
+  if (at <= 0 || at === value.length - 1) {
+    throw new UsageError(`Cannot serve: --chap "${value}" is not USER:SECRET`);
+  }
+  return { user: value.slice(0, at), secret: value.slice(at + 1) };
 }
 
 /** The default iSCSI target name of `disc serve --iscsi`. */

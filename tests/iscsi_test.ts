@@ -175,3 +175,31 @@ toolTest(
     assert.equal(lines.filter((l) => /logged in to/.test(l)).length >= 2, true, lines.join("\n"));
   },
 );
+
+toolTest(
+  "iSCSI with --chap: libiscsi logs in with the right secret; a wrong secret or none is an authentication failure",
+  [
+    "iscsi-inq",
+  ],
+  async () => {
+    await using tmp = await tempDir("iscsi-chap-");
+    await Deno.writeFile(`${tmp.path}/cd.iso`, new Uint8Array(2048 * 20));
+    const lines: string[] = [];
+    await using target = IscsiTarget.listen({
+      targetName: IQN,
+      luns: [lunOf(`${tmp.path}/cd.iso`, "cd", 0)],
+      port: 0,
+      chap: { user: "alice", secret: "secretsecret" },
+      log: (l) => lines.push(l),
+    });
+    const url = (credentials: string) => `iscsi://${credentials}127.0.0.1:${target.port}/${IQN}/0`;
+    const ok = await run("iscsi-inq", [url("alice%secretsecret@")]);
+    assert.match(ok.stdout, /Peripheral Device Type:MMC/);
+    for (const credentials of ["alice%wrongsecret1@", "mallory%secretsecret@", ""]) {
+      const refused = await run("iscsi-inq", [url(credentials)], { allowFail: true });
+      assert.notEqual(refused.code, 0, credentials);
+      assert.match(refused.stdout + refused.stderr, /Authentication failure/, credentials);
+    }
+    assert.equal(lines.filter((l) => /logged in to/.test(l)).length, 1, lines.join("\n"));
+  },
+);

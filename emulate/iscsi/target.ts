@@ -33,6 +33,7 @@ import {
   type TargetHeader,
 } from "./pdu.ts";
 import { decodeTextKeys, encodeTextKeys, negotiate, parseNumber } from "./text.ts";
+import { chapResponse, parseChapBinary } from "./chap.ts";
 import type { BlockLun } from "../scsi/block_lun.ts";
 import { CheckCondition, fixedSense, ScsiStatus, SENSE } from "../scsi/sense.ts";
 
@@ -46,6 +47,8 @@ export interface IscsiTargetOptions {
   /** Default 3260; 0 picks a free port. */
   readonly port?: number;
   readonly log?: (line: string) => void;
+  /** Require CHAP (one-way, MD5) with this user name and secret. */
+  readonly chap?: { readonly user: string; readonly secret: string };
 }
 
 /** Largest data segment we receive (declared in login). */
@@ -102,6 +105,9 @@ class Connection {
   maxBurst = 262144;
   discovery = false;
   initiatorName = "";
+  /** The CHAP challenge we sent, and whether the initiator answered it. */
+  chap: { id: number; challenge: Uint8Array } | undefined;
+  authenticated = false;
   /** LUNs with a pending POWER ON RESET unit attention. */
   readonly unitAttention = new Set<number>();
   constructor(readonly conn: Deno.Conn, readonly reader: ExactReader) {}
@@ -171,6 +177,7 @@ export class IscsiTarget implements AsyncDisposable {
   readonly port: number;
   readonly targetName: string;
   readonly #luns: readonly BlockLun[];
+  readonly #chap: IscsiTargetOptions["chap"];
   readonly #listener: Deno.Listener;
   readonly #log: (line: string) => void;
   readonly #connections = new Set<Deno.Conn>();
@@ -186,6 +193,7 @@ export class IscsiTarget implements AsyncDisposable {
     this.port = address.port;
     this.targetName = options.targetName;
     this.#luns = options.luns;
+    this.#chap = options.chap;
     this.#log = options.log ?? (() => {});
     this.#accepting = this.#accept();
   }
@@ -356,8 +364,20 @@ export class IscsiTarget implements AsyncDisposable {
         }
       }
       for (const [key, value] of keys) {
+        if (key.startsWith("CHAP_")) continue; // the security exchange, below
         const reply = this.#answerKey(c, key, value);
         if (reply !== undefined) answer.push([key, reply]);
+      }
+      let transit = request.transit;
+      if (this.#chap) {
+        const outcome = this.#chapStep(c, request.currentStage, get, answer);
+        if (outcome === "fail") {
+          await fail(0x02, 0x01); // authentication failure
+          return false;
+        }
+        if (outcome === "challenge" || (request.currentStage === LoginStage.security && !c.authenticated)) {
+          transit = false; // stay in the security stage until the response checks out
+        }
       }
       keys = [];
       if (
@@ -367,7 +387,6 @@ export class IscsiTarget implements AsyncDisposable {
         await fail(0x02, 0x01); // authentication failure: CHAP is not offered by this target
         return false;
       }
-      const transit = request.transit;
       const next = transit ? request.nextStage : request.currentStage;
       const done = transit && next === LoginStage.fullFeature;
       if (done) tsih = this.#nextTsih++ & 0xffff || this.#nextTsih++;
@@ -410,7 +429,7 @@ export class IscsiTarget implements AsyncDisposable {
       case "SessionType":
         return undefined;
       case "AuthMethod":
-        return negotiate("list", value, ["None"]);
+        return negotiate("list", value, this.#chap ? ["CHAP"] : ["None"]);
       case "HeaderDigest":
       case "DataDigest": {
         const chosen = negotiate("list", value, ["None", "CRC32C"]);
@@ -455,6 +474,42 @@ export class IscsiTarget implements AsyncDisposable {
       default:
         return "NotUnderstood";
     }
+  }
+
+  /**
+   * One step of one-way CHAP (RFC 7143 §12.1.3): CHAP_A → our CHAP_I/CHAP_C; CHAP_N/CHAP_R →
+   * checked against MD5(I ‖ secret ‖ C). An operational stage reached without it fails.
+   */
+  #chapStep(
+    c: Connection,
+    stage: number,
+    get: (key: string) => string | undefined,
+    answer: [string, string][],
+  ): "fail" | "challenge" | "ok" {
+    const chap = this.#chap!;
+    if (stage !== LoginStage.security) return c.authenticated ? "ok" : "fail";
+    const algorithms = get("CHAP_A");
+    if (algorithms !== undefined) {
+      if (!algorithms.split(",").includes("5")) return "fail";
+      const challenge = crypto.getRandomValues(new Uint8Array(16));
+      const id = crypto.getRandomValues(new Uint8Array(1))[0];
+      c.chap = { id, challenge };
+      answer.push(["CHAP_A", "5"], ["CHAP_I", String(id)], [
+        "CHAP_C",
+        "0x" + Array.from(challenge, (b) => b.toString(16).padStart(2, "0")).join(""),
+      ]);
+      return "challenge";
+    }
+    const name = get("CHAP_N"), response = get("CHAP_R");
+    if (name === undefined && response === undefined) return "ok";
+    if (!c.chap || name !== chap.user || response === undefined) return "fail";
+    const given = parseChapBinary(response);
+    const expected = chapResponse(c.chap.id, chap.secret, c.chap.challenge);
+    if (!given || given.byteLength !== expected.byteLength || !given.every((b, i) => b === expected[i])) {
+      return "fail";
+    }
+    c.authenticated = true;
+    return "ok";
   }
 
   async #fullFeature(c: Connection): Promise<void> {
