@@ -203,3 +203,32 @@ toolTest(
     assert.equal(lines.filter((l) => /logged in to/.test(l)).length, 1, lines.join("\n"));
   },
 );
+
+/** Tests passed by libiscsi's suite on our LUNs when this test was written (libiscsi 1.19, 230 tests). */
+const SUITE_FLOOR = { disk: 208, cd: 220 } as const;
+
+toolTest("iscsi-test-cu --test=ALL on a disk LUN and a CD LUN: no fewer tests pass than when last measured", [
+  "iscsi-test-cu",
+], async () => {
+  await using tmp = await tempDir("iscsi-suite-");
+  await Deno.writeFile(`${tmp.path}/disk.img`, new Uint8Array(0));
+  await Deno.truncate(`${tmp.path}/disk.img`, 16 * 1024 * 1024); // sparse 16 MiB
+  await Deno.writeFile(`${tmp.path}/cd.iso`, new Uint8Array(2048 * 4096));
+  await using target = IscsiTarget.listen({
+    targetName: IQN,
+    luns: [lunOf(`${tmp.path}/disk.img`, "disk", 0), lunOf(`${tmp.path}/cd.iso`, "cd", 1)],
+    port: 0,
+  });
+  for (const [lun, kind] of [[0, "disk"], [1, "cd"]] as const) {
+    const suite = await run(
+      "iscsi-test-cu",
+      ["--test=ALL", "--dataloss", `iscsi://127.0.0.1:${target.port}/${IQN}/${lun}`],
+      { allowFail: true },
+    );
+    const summary = /tests\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)/.exec(suite.stdout);
+    assert.ok(summary, `no run summary:\n${suite.stdout.slice(-2000)}`);
+    const passed = Number(summary[3]);
+    console.log(`iscsi-test-cu on the ${kind} LUN: ${passed} of ${summary[1]} tests passed`);
+    assert.ok(passed >= SUITE_FLOOR[kind], `${kind}: ${passed} passed, fewer than ${SUITE_FLOOR[kind]}`);
+  }
+});

@@ -120,6 +120,7 @@ export class BlockLun {
         return undefined;
       case ScsiOp.verify10:
         need(10);
+        this.#checkProtect(cdb);
         this.#checkRange(view.getUint32(2), view.getUint16(7));
         return undefined;
       case ScsiOp.requestSense: {
@@ -166,13 +167,15 @@ export class BlockLun {
       }
       case ScsiOp.read10:
         need(10);
-        if (cdb[1] & 0xe0) throw new CheckCondition(SENSE.invalidFieldInCdb, "RDPROTECT");
+        this.#checkProtect(cdb);
         return await this.#read(view.getUint32(2), view.getUint16(7));
       case ScsiOp.read12:
         need(12);
+        this.#checkProtect(cdb);
         return await this.#read(view.getUint32(2), view.getUint32(6));
       case ScsiOp.read16: {
         need(16);
+        this.#checkProtect(cdb);
         const lba = view.getBigUint64(2);
         if (lba > BigInt(Number.MAX_SAFE_INTEGER)) throw new CheckCondition(SENSE.lbaOutOfRange, "LBA");
         return await this.#read(Number(lba), view.getUint32(10));
@@ -180,11 +183,37 @@ export class BlockLun {
       case ScsiOp.write6:
       case ScsiOp.write10:
       case ScsiOp.write12:
-      case ScsiOp.write16:
+      case ScsiOp.write16: {
+        // Field and range errors come before DATA PROTECT, as initiators' test suites expect.
+        const sizes: Record<number, number> = {
+          [ScsiOp.write6]: 6,
+          [ScsiOp.write10]: 10,
+          [ScsiOp.write12]: 12,
+          [ScsiOp.write16]: 16,
+        };
+        need(sizes[cdb[0]]);
+        if (cdb[0] !== ScsiOp.write6) this.#checkProtect(cdb);
+        const [lba, blocks] = cdb[0] === ScsiOp.write6
+          ? [((cdb[1] & 0x1f) << 16) | view.getUint16(2), cdb[4] === 0 ? 256 : cdb[4]]
+          : cdb[0] === ScsiOp.write10
+          ? [view.getUint32(2), view.getUint16(7)]
+          : cdb[0] === ScsiOp.write12
+          ? [view.getUint32(2), view.getUint32(6)]
+          : [Number(view.getBigUint64(2)), view.getUint32(10)];
+        this.#checkRange(lba, blocks);
+        throw new CheckCondition(SENSE.writeProtected, "the image is served read-only");
+      }
       case ScsiOp.modeSelect6:
         throw new CheckCondition(SENSE.writeProtected, "the image is served read-only");
       default:
         throw new CheckCondition(SENSE.invalidOpcode, `opcode 0x${cdb[0].toString(16)}`);
+    }
+  }
+
+  /** RDPROTECT/VRPROTECT (byte 1, bits 7–5) must be 0: the LU has no protection information. */
+  #checkProtect(cdb: Uint8Array): void {
+    if (cdb[1] & 0xe0) {
+      throw new CheckCondition(SENSE.invalidFieldInCdb, "RDPROTECT without protection information");
     }
   }
 
@@ -352,12 +381,12 @@ export class BlockLun {
       header[0] = (total - 2) >> 8; // 0: mode data length
       header[1] = (total - 2) & 0xff;
       header[2] = this.kind === "cd" ? 0x70 : 0; // 2: medium type
-      header[3] = 0x80; // 3: WP (read-only)
+      header[3] = this.kind === "disk" ? 0x90 : 0x80; // 3: WP (read-only); DPOFUA for disks
       header[7] = descriptor.byteLength; // 6–7: block descriptor length
     } else {
       header[0] = total - 1; // 0: mode data length
       header[1] = this.kind === "cd" ? 0x70 : 0; // 1: medium type
-      header[2] = 0x80; // 2: WP (read-only)
+      header[2] = this.kind === "disk" ? 0x90 : 0x80; // 2: WP (read-only); DPOFUA for disks
       header[3] = descriptor.byteLength; // 3: block descriptor length
     }
     const out = new Uint8Array(total);
