@@ -11,6 +11,7 @@
  * @module
  */
 
+import { Acceptor, ExactReader, ProtocolError, writeAll } from "../tcp.ts";
 import {
   type Bhs,
   BHS_BYTES,
@@ -58,35 +59,6 @@ const CMD_WINDOW = 32;
 /** Largest data segment accepted during login and for text (before negotiation). */
 const LOGIN_MAX_DATA = 65536;
 
-class ProtocolError extends Error {}
-
-/** Reads exact byte counts from a connection. */
-class ExactReader {
-  #pending = new Uint8Array(0);
-  constructor(readonly conn: Deno.Conn) {}
-  async read(byteLength: number): Promise<Uint8Array | undefined> {
-    const out = new Uint8Array(byteLength);
-    let filled = 0;
-    while (filled < byteLength) {
-      if (this.#pending.byteLength > 0) {
-        const take = Math.min(this.#pending.byteLength, byteLength - filled);
-        out.set(this.#pending.subarray(0, take), filled);
-        this.#pending = this.#pending.subarray(take);
-        filled += take;
-        continue;
-      }
-      const chunk = new Uint8Array(65536);
-      const n = await this.conn.read(chunk);
-      if (n === null) {
-        if (filled === 0) return undefined;
-        throw new ProtocolError(`peer closed after ${filled} of ${byteLength} bytes`);
-      }
-      this.#pending = chunk.subarray(0, n);
-    }
-    return out;
-  }
-}
-
 /** A received PDU. */
 interface Pdu {
   readonly bhs: Bhs;
@@ -117,9 +89,7 @@ class Connection {
   }
 
   async send(header: TargetHeader, data?: Uint8Array): Promise<void> {
-    const bytes = encodePdu(header, data, this.digests);
-    let done = 0;
-    while (done < bytes.byteLength) done += await this.conn.write(bytes.subarray(done));
+    await writeAll(this.conn, encodePdu(header, data, this.digests));
   }
 
   /** Reads one PDU (AHS skipped, digests checked); undefined at end of stream. */
@@ -178,24 +148,18 @@ export class IscsiTarget implements AsyncDisposable {
   readonly targetName: string;
   readonly #luns: readonly BlockLun[];
   readonly #chap: IscsiTargetOptions["chap"];
-  readonly #listener: Deno.Listener;
+  readonly #acceptor: Acceptor;
   readonly #log: (line: string) => void;
-  readonly #connections = new Set<Deno.Conn>();
-  readonly #tasks = new Set<Promise<void>>();
-  readonly #accepting: Promise<void>;
   #nextTsih = 1;
-  #nextConnection = 1;
 
   private constructor(listener: Deno.Listener, options: IscsiTargetOptions) {
-    this.#listener = listener;
-    const address = listener.addr as Deno.NetAddr;
-    this.hostname = address.hostname;
-    this.port = address.port;
+    this.#acceptor = new Acceptor(listener, (conn, id) => this.#serve(conn, id));
+    this.hostname = this.#acceptor.hostname;
+    this.port = this.#acceptor.port;
     this.targetName = options.targetName;
     this.#luns = options.luns;
     this.#chap = options.chap;
     this.#log = options.log ?? (() => {});
-    this.#accepting = this.#accept();
   }
 
   /**
@@ -225,41 +189,11 @@ export class IscsiTarget implements AsyncDisposable {
   }
 
   async close(): Promise<void> {
-    try {
-      this.#listener.close();
-    } catch { /* closed */ }
-    for (const conn of this.#connections) {
-      try {
-        conn.close();
-      } catch { /* closed */ }
-    }
-    await this.#accepting;
-    await Promise.allSettled([...this.#tasks]);
+    await this.#acceptor.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
-  }
-
-  async #accept(): Promise<void> {
-    while (true) {
-      let conn: Deno.Conn;
-      try {
-        conn = await this.#listener.accept();
-      } catch {
-        return;
-      }
-      const id = this.#nextConnection++;
-      this.#connections.add(conn);
-      const task = this.#serve(conn, id).finally(() => {
-        this.#connections.delete(conn);
-        this.#tasks.delete(task);
-        try {
-          conn.close();
-        } catch { /* closed */ }
-      });
-      this.#tasks.add(task);
-    }
   }
 
   async #serve(conn: Deno.Conn, id: number): Promise<void> {

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { Acceptor, ExactReader, ProtocolError, writeAll } from "../tcp.ts";
 import {
   decodeInfoRequest,
   decodeOptionHeader,
@@ -108,46 +109,6 @@ class Overlay {
   }
 }
 
-/** Reads exact byte counts from a connection. */
-class ExactReader {
-  #pending = new Uint8Array(0);
-  constructor(readonly conn: Deno.Conn) {}
-
-  /** Exactly `byteLength` bytes, or undefined when the peer closed before sending any. */
-  async read(byteLength: number): Promise<Uint8Array | undefined> {
-    const out = new Uint8Array(byteLength);
-    let filled = 0;
-    while (filled < byteLength) {
-      if (this.#pending.byteLength > 0) {
-        const take = Math.min(this.#pending.byteLength, byteLength - filled);
-        out.set(this.#pending.subarray(0, take), filled);
-        this.#pending = this.#pending.subarray(take);
-        filled += take;
-        continue;
-      }
-      const chunk = new Uint8Array(Math.max(65536, Math.min(byteLength - filled, 4 * 1024 * 1024)));
-      const n = await this.conn.read(chunk);
-      if (n === null) {
-        if (filled === 0) return undefined;
-        throw new ProtocolError(`peer closed after ${filled} of ${byteLength} bytes`);
-      }
-      this.#pending = chunk.subarray(0, n);
-    }
-    return out;
-  }
-}
-
-/** The client broke the protocol: its connection is closed. */
-class ProtocolError extends Error {}
-
-/** Writes everything. */
-async function writeAll(conn: Deno.Conn, ...parts: Uint8Array[]): Promise<void> {
-  for (const part of parts) {
-    let done = 0;
-    while (done < part.byteLength) done += await conn.write(part.subarray(done));
-  }
-}
-
 const BASE_ALLOCATION = "base:allocation";
 const KNOWN_COMMAND_FLAGS = NbdCommandFlag.fua | NbdCommandFlag.noHole | NbdCommandFlag.df |
   NbdCommandFlag.reqOne |
@@ -165,21 +126,16 @@ const KNOWN_COMMAND_FLAGS = NbdCommandFlag.fua | NbdCommandFlag.noHole | NbdComm
 export class NbdServer implements AsyncDisposable {
   readonly hostname: string;
   readonly port: number;
-  readonly #listener: Deno.Listener;
+  readonly #acceptor: Acceptor;
   readonly #exports: Map<string, { export: NbdExport; overlay?: Overlay }>;
-  readonly #connections = new Set<Deno.Conn>();
-  readonly #tasks = new Set<Promise<void>>();
   readonly #log: (line: string) => void;
   readonly #maxPayload: number;
   readonly #maxOption: number;
-  readonly #accepting: Promise<void>;
-  #nextConnection = 1;
 
   private constructor(listener: Deno.Listener, options: NbdServerOptions) {
-    this.#listener = listener;
-    const address = listener.addr as Deno.NetAddr;
-    this.hostname = address.hostname;
-    this.port = address.port;
+    this.#acceptor = new Acceptor(listener, (conn, id) => this.#serve(conn, id));
+    this.hostname = this.#acceptor.hostname;
+    this.port = this.#acceptor.port;
     this.#log = options.log ?? (() => {});
     this.#maxPayload = options.maxPayloadBytes ?? 32 * 1024 * 1024;
     this.#maxOption = options.maxOptionBytes ?? 64 * 1024;
@@ -189,7 +145,6 @@ export class NbdServer implements AsyncDisposable {
       ) => [e.name, { export: e, overlay: e.writableOverlay ? new Overlay(e) : undefined }]),
     );
     if (options.exports.length === 1) this.#exports.set("", this.#exports.get(options.exports[0].name)!);
-    this.#accepting = this.#accept();
   }
 
   /**
@@ -220,41 +175,11 @@ export class NbdServer implements AsyncDisposable {
 
   /** Stops listening, closes every connection and waits for their loops to end. */
   async close(): Promise<void> {
-    try {
-      this.#listener.close();
-    } catch { /* already closed */ }
-    for (const conn of this.#connections) {
-      try {
-        conn.close();
-      } catch { /* already closed */ }
-    }
-    await this.#accepting;
-    await Promise.allSettled([...this.#tasks]);
+    await this.#acceptor.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
-  }
-
-  async #accept(): Promise<void> {
-    while (true) {
-      let conn: Deno.Conn;
-      try {
-        conn = await this.#listener.accept();
-      } catch {
-        return; // listener closed
-      }
-      const id = this.#nextConnection++;
-      this.#connections.add(conn);
-      const task = this.#serve(conn, id).finally(() => {
-        this.#connections.delete(conn);
-        this.#tasks.delete(task);
-        try {
-          conn.close();
-        } catch { /* already closed */ }
-      });
-      this.#tasks.add(task);
-    }
   }
 
   async #serve(conn: Deno.Conn, id: number): Promise<void> {
