@@ -148,7 +148,22 @@ export {
   resolveCueFileNextTo,
 } from "./image/cue_reader.ts";
 export { type CueFiles, encodeDiscCue } from "./image/cue_writer.ts";
-export { imageBytes, isoFileDisc, type OpenedImage, openImage, sniffContainer } from "./image/open_image.ts";
+export {
+  imageBytes,
+  isoFileDisc,
+  type OpenedImage,
+  openImage,
+  sniffContainer,
+  userDataDisc,
+} from "./image/open_image.ts";
+export { discTrackAt, qPositionAt, type RawSectors, readRawSectors } from "./image/disc_sectors.ts";
+export {
+  deinterleaveQ,
+  encodeQPosition,
+  interleaveSubchannel,
+  qCrc,
+  type QPosition,
+} from "./image/cd/subchannel.ts";
 export { lbaToMsf, type Msf, msfToLba } from "./image/cd/msf.ts";
 export {
   checkRawSector,
@@ -169,4 +184,5 @@ export { regionExport, type RegionExportOptions } from "./emulate/nbd/image_expo
 // Emulation: iSCSI and SCSI
 export { IscsiTarget, type IscsiTargetOptions } from "./emulate/iscsi/target.ts";
 export { BlockLun, type LunKind, type LunSource } from "./emulate/scsi/block_lun.ts";
+export { OpticalLun, type OpticalMedia } from "./emulate/scsi/optical_lun.ts";
 export { CheckCondition, fixedSense, SENSE, type Sense } from "./emulate/scsi/sense.ts";

@@ -16,6 +16,7 @@ import {
   convertImage,
   describeDisc,
   describeIso,
+  type Disc,
   DISCWRIGHT_VERSION,
   extractIso,
   type Firmware,
@@ -30,10 +31,12 @@ import {
   type OpenedImage,
   openImage,
   openIso,
+  OpticalLun,
   parseMkisofsArgs,
   planIsoBuild,
   regionExport,
   UsageError,
+  userDataDisc,
   verifyDiscSectors,
   verifyIso,
 } from "../mod.ts";
@@ -246,21 +249,26 @@ export async function discMain(args: readonly string[]): Promise<number> {
         const names = new Set<string>();
         const opened: OpenedImage[] = [];
         const exports = [];
+        const discs: Disc[] = [];
         try {
           for (const path of images) {
             let name = path.replace(/\/+$/, "").split("/").pop()!.replace(/\.[^.]*$/, "") || "disc";
             for (let n = 2; names.has(name); n++) name = `${name}-${n}`;
             names.add(name);
             let bytes;
+            let disc;
             let isCd = opts.as !== "disk";
             if (Deno.statSync(path).isDirectory) {
               bytes = planFolderIso(path);
+              disc = userDataDisc(bytes);
             } else {
               const image = await openImage(path);
               opened.push(image);
+              disc = image.disc;
               bytes = imageBytes(image);
               if (opts.as === undefined) isCd = image.container === "cue" || bytes.byteLength % 2048 === 0;
             }
+            discs.push(disc);
             exports.push(regionExport(bytes, {
               name,
               description: path,
@@ -273,16 +281,22 @@ export async function discMain(args: readonly string[]): Promise<number> {
             ? undefined
             : NbdServer.listen({ exports, ...hostPort(opts.nbd, 10809), log });
           const iqn = opts.iqn ?? DEFAULT_IQN;
+          const luns = exports.map((e, n) => {
+            const serial = `DW${String(n).padStart(6, "0")}`;
+            if (e.preferredBlockBytes !== 2048) {
+              return new BlockLun({ kind: "disk", source: e, serial, targetName: iqn });
+            }
+            const drive = new OpticalLun({
+              media: { disc: discs[n], name: images[n] },
+              serial,
+              targetName: iqn,
+            });
+            drive.onMediaChange = (line) => log(`iscsi: LUN ${n}: ${line}`);
+            return drive;
+          });
           await using iscsi = opts.iscsi === undefined ? undefined : IscsiTarget.listen({
             targetName: iqn,
-            luns: exports.map((e, n) =>
-              new BlockLun({
-                kind: e.preferredBlockBytes === 2048 ? "cd" : "disk",
-                source: e,
-                serial: `DW${String(n).padStart(6, "0")}`,
-                targetName: iqn,
-              })
-            ),
+            luns,
             ...hostPort(opts.iscsi, 3260),
             chap: opts.chap === undefined ? undefined : chapOption(opts.chap),
             log,
@@ -290,6 +304,8 @@ export async function discMain(args: readonly string[]): Promise<number> {
           for (const url of [...(nbd?.urls ?? []), ...(iscsi?.urls ?? [])]) console.log(url);
           const stop = Promise.withResolvers<void>();
           const onSignal = () => stop.resolve();
+          // Media control on standard input: "eject [LUN]", "insert [LUN] IMAGE".
+          if (iscsi) void mediaControl(luns, opened, log);
           for (const name of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(name, onSignal);
           await stop.promise;
           for (const name of ["SIGINT", "SIGTERM"] as const) Deno.removeSignalListener(name, onSignal);
@@ -396,19 +412,20 @@ export async function discMain(args: readonly string[]): Promise<number> {
         await using target = opts.via === "iscsi"
           ? IscsiTarget.listen({
             targetName: DEFAULT_IQN,
-
             luns: [
-              new BlockLun({
-                kind: opts.media === "cd" ? "cd" : "disk",
-
-                source: await imageRegionsForBoot(imagePath),
-
-                serial: "DWBOOT01",
-
-                targetName: DEFAULT_IQN,
-              }),
+              opts.media === "cd"
+                ? new OpticalLun({
+                  media: { disc: userDataDisc(await imageRegionsForBoot(imagePath)), name: imagePath },
+                  serial: "DWBOOT01",
+                  targetName: DEFAULT_IQN,
+                })
+                : new BlockLun({
+                  kind: "disk",
+                  source: await imageRegionsForBoot(imagePath),
+                  serial: "DWBOOT01",
+                  targetName: DEFAULT_IQN,
+                }),
             ],
-
             port: 0,
           })
           : undefined;
@@ -511,6 +528,77 @@ async function imageRegionsForBoot(path: string) {
 }
 
 /** A folder planned into an ISO (as `-r -J`), served without being written. */
+/**
+ * Reads media commands from standard input while serving: `eject [LUN]` takes the disc out of
+ * an optical LUN, `insert [LUN] IMAGE` loads another image (the guest sees UNIT ATTENTION 6/28/00
+ * and a new-media event). Mistakes are reported on stderr; the server keeps serving.
+ */
+async function mediaControl(
+  luns: readonly (BlockLun | OpticalLun)[],
+  opened: OpenedImage[],
+  log: (line: string) => void,
+): Promise<void> {
+  const lines = Deno.stdin.readable.pipeThrough(new TextDecoderStream());
+  let pending = "";
+  try {
+    for await (const chunk of lines) {
+      pending += chunk;
+      let newline;
+      while ((newline = pending.indexOf("\n")) >= 0) {
+        const words = pending.slice(0, newline).trim().split(/\s+/).filter(Boolean);
+        pending = pending.slice(newline + 1);
+        if (words.length === 0) continue;
+        try {
+          await mediaCommand(words, luns, opened, log);
+        } catch (error) {
+          log(`disc: serve: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+    }
+  } catch {
+    // standard input closed or unreadable: no more commands
+  }
+}
+
+async function mediaCommand(
+  words: string[],
+  luns: readonly (BlockLun | OpticalLun)[],
+  opened: OpenedImage[],
+  log: (line: string) => void,
+): Promise<void> {
+  const [command, ...rest] = words;
+  const lunOf = (text: string | undefined) => {
+    const n = text === undefined ? 0 : Number(text);
+    const lun = luns[n];
+    if (!Number.isInteger(n) || !lun) throw new UsageError(`Cannot ${command}: there is no LUN ${text}`);
+    if (!(lun instanceof OpticalLun)) {
+      throw new UsageError(`Cannot ${command}: LUN ${n} is a disk, not a drive`);
+    }
+    return lun;
+  };
+  switch (command) {
+    case "eject":
+      lunOf(rest[0]).eject();
+      return;
+    case "insert": {
+      const [lunText, path] = rest.length >= 2 ? rest : [undefined, rest[0]];
+      const drive = lunOf(lunText);
+      if (!path) throw new UsageError("Cannot insert: name an image (insert [LUN] IMAGE)");
+      let disc;
+      if (Deno.statSync(path).isDirectory) disc = userDataDisc(planFolderIso(path));
+      else {
+        const image = await openImage(path);
+        opened.push(image);
+        disc = image.disc;
+      }
+      drive.insert({ disc, name: path });
+      return;
+    }
+    default:
+      log(`disc: serve: unknown command "${command}" (eject [LUN], insert [LUN] IMAGE)`);
+  }
+}
+
 function planFolderIso(path: string) {
   const options = parseMkisofsArgs(["-quiet", "-r", "-J", "-joliet-long", "-o", "unused.iso", path]);
   const request = isoBuildRequest(options, {

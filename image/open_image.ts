@@ -75,14 +75,34 @@ export function sniffContainer(path: string): ImageContainer {
  */
 export function isoFileDisc(path: string, byteLength: number): Disc {
   const sectorCount = Math.floor(byteLength / 2048);
-  const regions = new RegionList([{
-    kind: "file",
-    label: `ISO "${path}"`,
-    path,
-    fileByteOffset: 0,
-    byteLength: sectorCount * 2048,
-    fileByteLength: byteLength,
-  }]);
+  return userDataDisc(
+    new RegionList([{
+      kind: "file",
+      label: `ISO "${path}"`,
+      path,
+      fileByteOffset: 0,
+      byteLength: sectorCount * 2048,
+      fileByteLength: byteLength,
+    }]),
+  );
+}
+
+/**
+ * 2048-byte sectors (an ISO file, a planned ISO) as a one-track Mode 1 disc; a partial last
+ * sector is padded with zeros.
+ *
+ * @example
+ * ```ts
+ * const disc = userDataDisc(planIsoBuild(request).regions);
+ * ```
+ */
+export function userDataDisc(regions: RegionList): Disc {
+  const sectorCount = Math.ceil(regions.byteLength / 2048);
+  const padding = sectorCount * 2048 - regions.byteLength;
+  const stored = padding === 0 ? regions : new RegionList([
+    ...regions.regions,
+    { kind: "zero", label: "padding to a whole sector", byteLength: padding },
+  ]);
   return {
     sessions: [{
       number: 1,
@@ -98,7 +118,7 @@ export function isoFileDisc(path: string, byteLength: number): Disc {
         endLba: sectorCount,
         postgapSectorCount: 0,
         flags: NO_TRACK_FLAGS,
-        storage: { format: SectorFormat.userData2048, firstLba: 0, sectorCount, regions },
+        storage: { format: SectorFormat.userData2048, firstLba: 0, sectorCount, regions: stored },
       }],
     }],
   };

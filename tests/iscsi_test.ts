@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { fatTreeFromEntries } from "../authoring/fat/build.ts";
 import { planFat } from "../authoring/fat/planner.ts";
 import { biosBootImage, BOOT_MARKER, UEFI_BOOT_MARKER, uefiApplication } from "../examples/boot_payload.ts";
-import { bootTest, RegionList, writeRegionsToFile } from "../mod.ts";
+import { bootTest, isoFileDisc, OpticalLun, RegionList, writeRegionsToFile } from "../mod.ts";
 import { IscsiTarget } from "../emulate/iscsi/target.ts";
 import { BlockLun, type LunKind } from "../emulate/scsi/block_lun.ts";
 import { buildWithDiscwright, run, tempDir, toolTest } from "./_tools.ts";
@@ -216,7 +216,15 @@ toolTest("iscsi-test-cu --test=ALL on a disk LUN and a CD LUN: no fewer tests pa
   await Deno.writeFile(`${tmp.path}/cd.iso`, new Uint8Array(2048 * 4096));
   await using target = IscsiTarget.listen({
     targetName: IQN,
-    luns: [lunOf(`${tmp.path}/disk.img`, "disk", 0), lunOf(`${tmp.path}/cd.iso`, "cd", 1)],
+    luns: [
+      lunOf(`${tmp.path}/disk.img`, "disk", 0),
+      // The CD LUN is what `disc serve` gives a CD image: the MMC drive.
+      new OpticalLun({
+        media: { disc: isoFileDisc(`${tmp.path}/cd.iso`, 2048 * 4096) },
+        serial: "DW000001",
+        targetName: IQN,
+      }),
+    ],
     port: 0,
   });
   for (const [lun, kind] of [[0, "disk"], [1, "cd"]] as const) {

@@ -36,6 +36,10 @@ import {
 import { decodeTextKeys, encodeTextKeys, negotiate, parseNumber } from "./text.ts";
 import { chapResponse, parseChapBinary } from "./chap.ts";
 import type { BlockLun } from "../scsi/block_lun.ts";
+import type { OpticalLun } from "../scsi/optical_lun.ts";
+
+/** A logical unit the target serves: an SBC disk (or plain CD) or an MMC drive. */
+export type TargetLun = BlockLun | OpticalLun;
 import { CheckCondition, fixedSense, ScsiStatus, SENSE } from "../scsi/sense.ts";
 
 /** What {@link IscsiTarget.listen} takes. */
@@ -43,7 +47,7 @@ export interface IscsiTargetOptions {
   /** The target's iSCSI name, e.g. `iqn.2026-11.dev.discwright:disc`. */
   readonly targetName: string;
   /** LUN 0, 1, … */
-  readonly luns: readonly BlockLun[];
+  readonly luns: readonly TargetLun[];
   readonly hostname?: string;
   /** Default 3260; 0 picks a free port. */
   readonly port?: number;
@@ -82,7 +86,7 @@ class Connection {
   authenticated = false;
   /** LUNs with a pending POWER ON RESET unit attention. */
   readonly unitAttention = new Set<number>();
-  constructor(readonly conn: Deno.Conn, readonly reader: ExactReader) {}
+  constructor(readonly conn: Deno.Conn, readonly reader: ExactReader, readonly id: number) {}
 
   get maxCmdSn(): number {
     return (this.expCmdSn + CMD_WINDOW - 1) >>> 0;
@@ -146,7 +150,7 @@ export class IscsiTarget implements AsyncDisposable {
   readonly hostname: string;
   readonly port: number;
   readonly targetName: string;
-  readonly #luns: readonly BlockLun[];
+  readonly #luns: readonly TargetLun[];
   readonly #chap: IscsiTargetOptions["chap"];
   readonly #acceptor: Acceptor;
   readonly #log: (line: string) => void;
@@ -199,7 +203,7 @@ export class IscsiTarget implements AsyncDisposable {
   async #serve(conn: Deno.Conn, id: number): Promise<void> {
     const peer = conn.remoteAddr as Deno.NetAddr;
     const who = `iscsi: connection ${id} from ${peer.hostname}:${peer.port}`;
-    const c = new Connection(conn, new ExactReader(conn));
+    const c = new Connection(conn, new ExactReader(conn), id);
     try {
       if (!await this.#login(c)) {
         this.#log(`${who}: closed during login`);
@@ -215,6 +219,8 @@ export class IscsiTarget implements AsyncDisposable {
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       this.#log(`${who}: closed: ${reason}`);
+    } finally {
+      for (const lun of this.#luns) if ("forgetNexus" in lun) lun.forgetNexus(id);
     }
   }
 
@@ -578,11 +584,14 @@ export class IscsiTarget implements AsyncDisposable {
             );
           } else throw new CheckCondition(SENSE.logicalUnitNotSupported, `LUN ${lunNumber}`);
         } else {
-          const exempt = cdb[0] === 0x12 || cdb[0] === 0x03;
+          const exempt = cdb[0] === 0x12 || cdb[0] === 0x03 ||
+            (lun.pdt === 0x05 && (cdb[0] === 0x46 || cdb[0] === 0x4a));
           if (!exempt && c.unitAttention.has(lunNumber)) {
             c.unitAttention.delete(lunNumber);
             throw new CheckCondition(SENSE.powerOnReset, "unit attention");
           }
+          const mediaChange = "unitAttention" in lun ? lun.unitAttention(c.id, cdb[0]) : undefined;
+          if (mediaChange) throw new CheckCondition(mediaChange, "unit attention: medium changed");
           data = await lun.execute(cdb);
         }
       }

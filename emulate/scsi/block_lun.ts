@@ -139,6 +139,7 @@ export class BlockLun {
         return this.#inquiry(cdb, view.getUint16(3));
       case ScsiOp.modeSense6:
       case ScsiOp.modeSense10:
+        need(cdb[0] === ScsiOp.modeSense10 ? 10 : 6);
         return this.#modeSense(cdb);
       case ScsiOp.readCapacity10: {
         need(10);
@@ -327,34 +328,19 @@ export class BlockLun {
       if (want(0x08)) add(0x08, new Uint8Array(0x12)); // caching: WCE 0 (write-through), read cache on
       if (want(0x0a)) add(0x0a, Uint8Array.of(0, 0x10, 0, 0, 0, 0, 0, 0, 0, 0)); // control: unrestricted reordering
     } else {
+      if (want(0x01)) add(0x01, Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0)); // read error recovery
       if (want(0x0d)) add(0x0d, Uint8Array.of(0, 0, 0, 60, 0, 75)); // CD parameters: 60 S/M, 75 F/S
+      if (want(0x0e)) {
+        // CD audio control: IMMED; port 0 left at full volume, port 1 right at full volume.
+        add(0x0e, Uint8Array.of(0x04, 0, 0, 0, 0, 0, 0x01, 0xff, 0x02, 0xff, 0, 0, 0, 0));
+      }
       if (want(0x2a)) {
-        // capabilities: reads CD-R/RW, Method 2, DVD-ROM; Mode 2 forms, multisession; eject, tray.
-        add(
-          0x2a,
-          Uint8Array.of(
-            0x3b,
-            0,
-            0x70,
-            0x00,
-            0x29,
-            0,
-            0x02,
-            0xc0,
-            0x01,
-            0x00,
-            0x02,
-            0x00,
-            0x02,
-            0xc0,
-            0,
-            0,
-            0,
-            0,
-            0,
-            0,
-          ),
-        );
+        // Capabilities (byte: value): 2 reads CD-R/RW, Method 2, DVD-ROM; 3 writes nothing; 4 audio play,
+        // Mode 2 Form 1/2, multi-session; 5 CD-DA commands, stream accurate, ISRC, UPC; 6 lock, eject,
+        // tray; 8–9 max speed 7056 kB/s; 10–11 256 volume levels; 12–13 512 KiB buffer; 14–15 current speed.
+        const page = new Uint8Array(0x14);
+        page.set([0x3b, 0x00, 0x71, 0x63, 0x29, 0x00, 0x1b, 0x90, 0x01, 0x00, 0x02, 0x00, 0x1b, 0x90]);
+        add(0x2a, page);
       }
     }
     if (pages.length === 0) {
