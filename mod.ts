@@ -183,6 +183,7 @@ export { regionExport, type RegionExportOptions } from "./emulate/nbd/image_expo
 
 // Emulation: iSCSI and SCSI
 export { IscsiTarget, type IscsiTargetOptions } from "./emulate/iscsi/target.ts";
-export { BlockLun, type LunKind, type LunSource } from "./emulate/scsi/block_lun.ts";
+export { BlockLun, type DataOut, type LunKind, type LunSource } from "./emulate/scsi/block_lun.ts";
+export { MemoryOverlay, OVERLAY_BLOCK_BYTES, type OverlayBase } from "./emulate/overlay.ts";
 export { OpticalLun, type OpticalMedia } from "./emulate/scsi/optical_lun.ts";
 export { CheckCondition, fixedSense, SENSE, type Sense } from "./emulate/scsi/sense.ts";

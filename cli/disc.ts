@@ -27,6 +27,7 @@ import {
   isoBuildRequest,
   type IsoEntry,
   type IsoView,
+  MemoryOverlay,
   NbdServer,
   type OpenedImage,
   openImage,
@@ -284,7 +285,9 @@ export async function discMain(args: readonly string[]): Promise<number> {
           const luns = exports.map((e, n) => {
             const serial = `DW${String(n).padStart(6, "0")}`;
             if (e.preferredBlockBytes !== 2048) {
-              return new BlockLun({ kind: "disk", source: e, serial, targetName: iqn });
+              // --writable-overlay: writes over iSCSI are kept in memory (apart from NBD's).
+              const source = opts.writableOverlay ? writableSource(e) : e;
+              return new BlockLun({ kind: "disk", source, serial, targetName: iqn });
             }
             const drive = new OpticalLun({
               media: { disc: discs[n], name: images[n] },
@@ -371,7 +374,17 @@ export async function discMain(args: readonly string[]): Promise<number> {
       new Option("--firmware <firmware>", "SeaBIOS or OVMF").choices(["bios", "uefi"]).default("bios"),
     )
     .addOption(
-      new Option("--media <media>", "how the image is attached").choices(["cd", "disk", "usb", "floppy"])
+      new Option(
+        "--media <media>",
+        "how the image is attached (scsi-block: iSCSI pass-through, with --via iscsi)",
+      ).choices([
+        "cd",
+        "scsi-cd",
+        "scsi-block",
+        "disk",
+        "usb",
+        "floppy",
+      ])
         .default("cd"),
     )
     .requiredOption("--expect <text>", "text that means the boot worked")
@@ -409,11 +422,12 @@ export async function discMain(args: readonly string[]): Promise<number> {
         // --via nbd: our NBD server on a free loopback port, stopped when the boot test ends.
         // --via iscsi: our iSCSI target with the image as LUN 0, stopped when the boot test ends.
 
+        const asCd = opts.media === "cd" || opts.media === "scsi-cd" || opts.media === "scsi-block";
         await using target = opts.via === "iscsi"
           ? IscsiTarget.listen({
             targetName: DEFAULT_IQN,
             luns: [
-              opts.media === "cd"
+              asCd
                 ? new OpticalLun({
                   media: { disc: userDataDisc(await imageRegionsForBoot(imagePath)), name: imagePath },
                   serial: "DWBOOT01",
@@ -435,7 +449,7 @@ export async function discMain(args: readonly string[]): Promise<number> {
               regionExport(await imageRegionsForBoot(imagePath), {
                 name: "boot",
                 description: imagePath,
-                preferredBlockBytes: opts.media === "cd" ? 2048 : 512,
+                preferredBlockBytes: asCd ? 2048 : 512,
               }),
             ],
             port: 0,
@@ -597,6 +611,16 @@ async function mediaCommand(
     default:
       log(`disc: serve: unknown command "${command}" (eject [LUN], insert [LUN] IMAGE)`);
   }
+}
+
+/** A LU source whose writes go to an in-memory overlay over `base`. */
+function writableSource(base: { byteLength: number; read(o: number, n: number): Promise<Uint8Array> }) {
+  const overlay = new MemoryOverlay(base);
+  return {
+    byteLength: base.byteLength,
+    read: (offset: number, length: number) => overlay.read(offset, length),
+    write: (offset: number, data: Uint8Array) => overlay.write(offset, data),
+  };
 }
 
 function planFolderIso(path: string) {

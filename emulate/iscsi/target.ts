@@ -86,6 +86,10 @@ class Connection {
   authenticated = false;
   /** LUNs with a pending POWER ON RESET unit attention. */
   readonly unitAttention = new Set<number>();
+  /** PDUs that arrived while a write was collecting its Data-Out, handled next. */
+  readonly deferred: Pdu[] = [];
+  /** Target transfer tags of R2Ts, never 0xFFFFFFFF. */
+  nextTransferTag = 1;
   constructor(readonly conn: Deno.Conn, readonly reader: ExactReader, readonly id: number) {}
 
   get maxCmdSn(): number {
@@ -454,12 +458,14 @@ export class IscsiTarget implements AsyncDisposable {
 
   async #fullFeature(c: Connection): Promise<void> {
     while (true) {
-      const pdu = await c.receive(TARGET_MAX_RECV_DATA_SEGMENT);
+      const pdu = c.deferred.shift() ?? await c.receive(TARGET_MAX_RECV_DATA_SEGMENT);
       if (!pdu) return;
       const { bhs } = pdu;
       const cmdSn = bhsUint32(bhs, 24);
-      if (!bhs.immediate && bhs.opcode !== Opcode.dataOut && cmdSn === c.expCmdSn) {
-        c.expCmdSn = (c.expCmdSn + 1) >>> 0;
+      if (!bhs.immediate && bhs.opcode !== Opcode.dataOut) {
+        // RFC 7143 §3.2.2.1: a non-immediate command outside [ExpCmdSN, MaxCmdSN] is silently ignored.
+        if (((cmdSn - c.expCmdSn) >>> 0) >= CMD_WINDOW) continue;
+        if (cmdSn === c.expCmdSn) c.expCmdSn = (c.expCmdSn + 1) >>> 0;
       }
       switch (bhs.opcode) {
         case Opcode.nopOut: {
@@ -572,6 +578,8 @@ export class IscsiTarget implements AsyncDisposable {
       );
     };
     let data: Uint8Array | undefined;
+    /** Bytes a write command needed, once its LU asked for them. */
+    let writeNeeded = 0;
     try {
       if (cdb[0] === 0xa0) data = this.#reportLuns(cdb);
       else {
@@ -592,7 +600,11 @@ export class IscsiTarget implements AsyncDisposable {
           }
           const mediaChange = "unitAttention" in lun ? lun.unitAttention(c.id, cdb[0]) : undefined;
           if (mediaChange) throw new CheckCondition(mediaChange, "unit attention: medium changed");
-          data = await lun.execute(cdb);
+          data = await lun.execute(cdb, async (byteLength) => {
+            writeNeeded = byteLength;
+            if (!(bhs.flags & 0x20)) return new Uint8Array(0); // the initiator announced no data
+            return await this.#dataOut(c, pdu, Math.min(byteLength, expected));
+          });
         }
       }
     } catch (error) {
@@ -601,8 +613,10 @@ export class IscsiTarget implements AsyncDisposable {
       return;
     }
     if ((bhs.flags & 0x20) && !data) {
-      // A write the LU accepted without data can only be a zero-length one.
-      await respond(ScsiStatus.good);
+      // A write: residuals compare what the command needed with what the initiator announced.
+      const overflow = writeNeeded > expected;
+      const underflow = writeNeeded < expected;
+      await respond(ScsiStatus.good, undefined, Math.abs(writeNeeded - expected), underflow, overflow);
       return;
     }
     const bytes = data ?? new Uint8Array(0);
@@ -636,6 +650,65 @@ export class IscsiTarget implements AsyncDisposable {
         bytes.subarray(offset, offset + length),
       );
     }
+  }
+
+  /**
+   * Solicits a write's data with R2Ts (one outstanding, each at most MaxBurstLength) and gathers
+   * the Data-Out PDUs answering them; other PDUs arriving meanwhile wait in `c.deferred`. A Data-Out
+   * out of sequence (DataSN, offset, tag) is a protocol error that ends the connection (ERL 0).
+   */
+  async #dataOut(c: Connection, command: Pdu, byteLength: number): Promise<Uint8Array> {
+    const { bhs } = command;
+    const buffer = new Uint8Array(byteLength);
+    let offset = Math.min(command.data.byteLength, byteLength); // immediate data, if an initiator sent some
+    buffer.set(command.data.subarray(0, offset));
+    let r2tSn = 0;
+    while (offset < byteLength) {
+      const length = Math.min(c.maxBurst, byteLength - offset);
+      const transferTag = c.nextTransferTag;
+      c.nextTransferTag = c.nextTransferTag >= 0xfffffffe ? 1 : c.nextTransferTag + 1;
+      await c.send({
+        opcode: Opcode.r2t,
+        flags: 0x80,
+        lunOrIsid: bhs.lunOrIsid,
+        initiatorTaskTag: bhs.initiatorTaskTag,
+        words: {
+          20: transferTag, // TTT
+          24: c.statSn, // StatSN (not consumed)
+          28: c.expCmdSn,
+          32: c.maxCmdSn,
+          36: r2tSn++, // R2TSN
+          40: offset, // buffer offset
+          44: length, // desired data transfer length
+        },
+      });
+      let received = 0;
+      let dataSn = 0;
+      while (received < length) {
+        const pdu = await c.receive(TARGET_MAX_RECV_DATA_SEGMENT);
+        if (!pdu) throw new ProtocolError("closed while sending Data-Out");
+        if (pdu.bhs.opcode !== Opcode.dataOut || pdu.bhs.initiatorTaskTag !== bhs.initiatorTaskTag) {
+          c.deferred.push(pdu);
+          continue;
+        }
+        const tag = bhsUint32(pdu.bhs, 20), sn = bhsUint32(pdu.bhs, 36), at = bhsUint32(pdu.bhs, 40);
+        if (tag !== transferTag || sn !== dataSn || at !== offset + received) {
+          throw new ProtocolError(
+            `Data-Out out of sequence: TTT ${tag} DataSN ${sn} offset ${at}, expected ${transferTag}/${dataSn}/${
+              offset + received
+            }`,
+          );
+        }
+        if (received + pdu.data.byteLength > length) {
+          throw new ProtocolError(`Data-Out beyond the ${length} bytes asked for`);
+        }
+        buffer.set(pdu.data, at);
+        received += pdu.data.byteLength;
+        dataSn++;
+      }
+      offset += length;
+    }
+    return buffer;
   }
 
   #reportLuns(cdb: Uint8Array): Uint8Array {

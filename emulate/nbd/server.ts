@@ -37,6 +37,7 @@ import {
   OPTION_HEADER_BYTES,
   REQUEST_HEADER_BYTES,
 } from "./protocol.ts";
+import { MemoryOverlay } from "../overlay.ts";
 
 /** Something to serve: a byte-addressed, random-access image. */
 export interface NbdExport {
@@ -67,48 +68,6 @@ export interface NbdServerOptions {
   readonly maxOptionBytes?: number;
 }
 
-/** Overlay granularity. */
-const OVERLAY_BLOCK_BYTES = 4096;
-
-/** Writes kept in memory, shared by every connection to one export. */
-class Overlay {
-  readonly blocks = new Map<number, Uint8Array>();
-  constructor(readonly base: NbdExport) {}
-
-  async read(byteOffset: number, byteLength: number): Promise<Uint8Array> {
-    const out = await this.base.read(byteOffset, byteLength);
-    if (this.blocks.size === 0) return out;
-    const first = Math.floor(byteOffset / OVERLAY_BLOCK_BYTES);
-    const last = Math.floor((byteOffset + byteLength - 1) / OVERLAY_BLOCK_BYTES);
-    for (let b = first; b <= last; b++) {
-      const block = this.blocks.get(b);
-      if (!block) continue;
-      const blockStart = b * OVERLAY_BLOCK_BYTES;
-      const from = Math.max(byteOffset, blockStart),
-        to = Math.min(byteOffset + byteLength, blockStart + block.byteLength);
-      out.set(block.subarray(from - blockStart, to - blockStart), from - byteOffset);
-    }
-    return out;
-  }
-
-  async write(byteOffset: number, data: Uint8Array): Promise<void> {
-    const first = Math.floor(byteOffset / OVERLAY_BLOCK_BYTES);
-    const last = Math.floor((byteOffset + data.byteLength - 1) / OVERLAY_BLOCK_BYTES);
-    for (let b = first; b <= last; b++) {
-      const blockStart = b * OVERLAY_BLOCK_BYTES;
-      const blockLength = Math.min(OVERLAY_BLOCK_BYTES, this.base.byteLength - blockStart);
-      let block = this.blocks.get(b);
-      if (!block) {
-        block = await this.read(blockStart, blockLength);
-        this.blocks.set(b, block);
-      }
-      const from = Math.max(byteOffset, blockStart),
-        to = Math.min(byteOffset + data.byteLength, blockStart + blockLength);
-      block.set(data.subarray(from - byteOffset, to - byteOffset), from - blockStart);
-    }
-  }
-}
-
 const BASE_ALLOCATION = "base:allocation";
 const KNOWN_COMMAND_FLAGS = NbdCommandFlag.fua | NbdCommandFlag.noHole | NbdCommandFlag.df |
   NbdCommandFlag.reqOne |
@@ -127,7 +86,7 @@ export class NbdServer implements AsyncDisposable {
   readonly hostname: string;
   readonly port: number;
   readonly #acceptor: Acceptor;
-  readonly #exports: Map<string, { export: NbdExport; overlay?: Overlay }>;
+  readonly #exports: Map<string, { export: NbdExport; overlay?: MemoryOverlay }>;
   readonly #log: (line: string) => void;
   readonly #maxPayload: number;
   readonly #maxOption: number;
@@ -142,7 +101,7 @@ export class NbdServer implements AsyncDisposable {
     this.#exports = new Map(
       options.exports.map((
         e,
-      ) => [e.name, { export: e, overlay: e.writableOverlay ? new Overlay(e) : undefined }]),
+      ) => [e.name, { export: e, overlay: e.writableOverlay ? new MemoryOverlay(e) : undefined }]),
     );
     if (options.exports.length === 1) this.#exports.set("", this.#exports.get(options.exports[0].name)!);
   }
@@ -331,7 +290,7 @@ export class NbdServer implements AsyncDisposable {
     }
   }
 
-  #flags(entry: { export: NbdExport; overlay?: Overlay }): number {
+  #flags(entry: { export: NbdExport; overlay?: MemoryOverlay }): number {
     const base = NbdTransmissionFlag.hasFlags | NbdTransmissionFlag.sendFlush;
     return entry.overlay
       ? base | NbdTransmissionFlag.sendFua | NbdTransmissionFlag.sendTrim |
@@ -342,7 +301,7 @@ export class NbdServer implements AsyncDisposable {
   async #transmit(
     conn: Deno.Conn,
     reader: ExactReader,
-    entry: { export: NbdExport; overlay?: Overlay },
+    entry: { export: NbdExport; overlay?: MemoryOverlay },
     structured: boolean,
     metaContext: boolean,
   ): Promise<void> {

@@ -24,7 +24,12 @@ export { stripAnsi };
 /** Firmware to boot with: SeaBIOS (`-machine pc`) or OVMF (`-machine q35`). */
 export type Firmware = "bios" | "uefi";
 /** How the image is attached to the guest. */
-export type BootMedia = "cd" | "disk" | "usb" | "floppy";
+/**
+ * How the image is attached: `cd` (IDE/AHCI CD), `scsi-cd` (a CD on virtio-scsi that QEMU emulates),
+ * `scsi-block` (virtio-scsi passing the firmware's SCSI commands through to an iSCSI LU, so the
+ * target's own CD/disk model answers them; only with an `iscsi://` drive), `disk`, `usb`, `floppy`.
+ */
+export type BootMedia = "cd" | "scsi-cd" | "scsi-block" | "disk" | "usb" | "floppy";
 
 /**
  * Where QEMU reads the image from.
@@ -117,7 +122,7 @@ const OVMF_CANDIDATES: readonly OvmfFiles[] = [
 ];
 
 const FIRMWARES: readonly Firmware[] = ["bios", "uefi"];
-const MEDIA: readonly BootMedia[] = ["cd", "disk", "usb", "floppy"];
+const MEDIA: readonly BootMedia[] = ["cd", "scsi-cd", "scsi-block", "disk", "usb", "floppy"];
 /** I/O port of COM2, where SeaBIOS mirrors its screen. */
 const COM2_PORT = 0x2f8;
 /** QEMU warns about our `etc/sercon-port` item (it wants "opt/" names); not worth reporting. */
@@ -154,7 +159,7 @@ export function qemuBootArgs(
     throw new TypeError(`Cannot boot-test: unknown firmware "${firmware}" (bios or uefi)`);
   }
   if (!MEDIA.includes(media)) {
-    throw new TypeError(`Cannot boot-test: unknown media "${media}" (cd, disk, usb or floppy)`);
+    throw new TypeError(`Cannot boot-test: unknown media "${media}" (${MEDIA.join(", ")})`);
   }
   if (firmware === "uefi" && media === "floppy") {
     throw new UsageError("Cannot boot-test: OVMF does not boot from floppies (use --firmware bios)");
@@ -186,7 +191,22 @@ export function qemuBootArgs(
     args.push("-drive", `if=pflash,format=raw,readonly=on,file=${qemuValue(files.code)}`);
     args.push("-drive", `if=pflash,format=raw,file=${qemuValue(files.varsCopy)}`);
   }
+  if (media === "scsi-block" && !/^file=iscsi:\/\//.test(backend)) {
+    throw new UsageError(
+      "Cannot boot-test: --media scsi-block passes SCSI commands through, so it needs an iSCSI drive (--via iscsi)",
+    );
+  }
   switch (media) {
+    case "scsi-cd": // virtio-scsi, which SeaBIOS and OVMF both boot from
+      args.push("-device", "virtio-scsi-pci,id=scsi0");
+      args.push("-drive", `${backend},media=cdrom,if=none,id=boot0,readonly=on`);
+      args.push("-device", "scsi-cd,bus=scsi0.0,drive=boot0,bootindex=0");
+      break;
+    case "scsi-block":
+      args.push("-device", "virtio-scsi-pci,id=scsi0");
+      args.push("-drive", `${backend},if=none,id=boot0`);
+      args.push("-device", "scsi-block,bus=scsi0.0,drive=boot0,bootindex=0");
+      break;
     case "cd": // BIOS: PIIX IDE; UEFI: q35's built-in AHCI (ide-cd sits on it), which OVMF drives
       args.push("-drive", `${backend},media=cdrom,if=none,id=boot0,readonly=on`);
       args.push("-device", "ide-cd,drive=boot0,bootindex=0");

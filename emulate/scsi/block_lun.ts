@@ -18,7 +18,16 @@ export type LunKind = "disk" | "cd";
 export interface LunSource {
   readonly byteLength: number;
   read(byteOffset: number, byteLength: number): Promise<Uint8Array>;
+  /** Present when the LU accepts writes (`--writable-overlay`): keeps `data` at `byteOffset`. */
+  write?(byteOffset: number, data: Uint8Array): Promise<void>;
 }
+
+/**
+ * How a LU asks the transport for a write's data (iSCSI: R2T and Data-Out) once the CDB has been
+ * checked: `byteLength` is what the command needs; the result may be shorter when the initiator
+ * announced less.
+ */
+export type DataOut = (byteLength: number) => Promise<Uint8Array>;
 
 /** Opcodes handled here. */
 export const ScsiOp = {
@@ -35,6 +44,8 @@ export const ScsiOp = {
   read10: 0x28,
   write10: 0x2a,
   verify10: 0x2f,
+  verify12: 0xaf,
+  verify16: 0x8f,
   synchronizeCache10: 0x35,
   modeSense10: 0x5a,
   read16: 0x88,
@@ -93,9 +104,9 @@ export class BlockLun {
    * const inquiry = await lun.execute(Uint8Array.of(0x12, 0, 0, 0, 36, 0));
    * ```
    */
-  async execute(cdb: Uint8Array): Promise<Uint8Array | undefined> {
+  async execute(cdb: Uint8Array, dataOut?: DataOut): Promise<Uint8Array | undefined> {
     try {
-      const data = await this.#execute(cdb);
+      const data = await this.#execute(cdb, dataOut);
       if (cdb[0] !== ScsiOp.requestSense) this.#lastSense = SENSE.noSense;
       return data;
     } catch (error) {
@@ -104,7 +115,12 @@ export class BlockLun {
     }
   }
 
-  async #execute(cdb: Uint8Array): Promise<Uint8Array | undefined> {
+  /** True when writes are kept (an overlay), false when they get DATA PROTECT. */
+  get writable(): boolean {
+    return this.kind === "disk" && this.#source.write !== undefined;
+  }
+
+  async #execute(cdb: Uint8Array, dataOut?: DataOut): Promise<Uint8Array | undefined> {
     const view = new DataView(cdb.buffer, cdb.byteOffset, cdb.byteLength);
     const need = (n: number) => {
       if (cdb.byteLength < n) {
@@ -119,10 +135,30 @@ export class BlockLun {
       case ScsiOp.synchronizeCache16:
         return undefined;
       case ScsiOp.verify10:
-        need(10);
+      case ScsiOp.verify12:
+      case ScsiOp.verify16: {
+        const size = cdb[0] === ScsiOp.verify10 ? 10 : cdb[0] === ScsiOp.verify12 ? 12 : 16;
+        need(size);
         this.#checkProtect(cdb);
-        this.#checkRange(view.getUint32(2), view.getUint16(7));
+        const [lba, blocks] = size === 10
+          ? [view.getUint32(2), view.getUint16(7)]
+          : size === 12
+          ? [view.getUint32(2), view.getUint32(6)]
+          : [Number(view.getBigUint64(2)), view.getUint32(10)];
+        this.#checkRange(lba, blocks);
+        const byteCheck = (cdb[1] >> 1) & 0x03; // BYTCHK: 0 medium only, 1 compare, 3 one block for all
+        if (byteCheck === 2) throw new CheckCondition(SENSE.invalidFieldInCdb, "BYTCHK 10b");
+        if (byteCheck === 0 || blocks === 0 || !dataOut) return undefined;
+        const given = await dataOut((byteCheck === 1 ? blocks : 1) * this.blockByteLength);
+        const medium = await this.#read(lba, blocks);
+        for (let i = 0; i < medium.byteLength; i++) {
+          const expected = byteCheck === 1 ? given[i] : given[i % this.blockByteLength];
+          if (expected !== undefined && medium[i] !== expected) {
+            throw new CheckCondition(SENSE.miscompare, `VERIFY: byte ${i} differs`);
+          }
+        }
         return undefined;
+      }
       case ScsiOp.requestSense: {
         need(6);
         const out = new Uint8Array(18);
@@ -202,10 +238,17 @@ export class BlockLun {
           ? [view.getUint32(2), view.getUint32(6)]
           : [Number(view.getBigUint64(2)), view.getUint32(10)];
         this.#checkRange(lba, blocks);
-        throw new CheckCondition(SENSE.writeProtected, "the image is served read-only");
+        if (!this.writable) throw new CheckCondition(SENSE.writeProtected, "the image is served read-only");
+        if (blocks === 0 || !dataOut) return undefined;
+        const data = await dataOut(blocks * this.blockByteLength);
+        const start = lba * this.blockByteLength;
+        const length = Math.min(data.byteLength, this.#source.byteLength - start);
+        if (length > 0) await this.#source.write!(start, data.subarray(0, length));
+        return undefined;
       }
       case ScsiOp.modeSelect6:
-        throw new CheckCondition(SENSE.writeProtected, "the image is served read-only");
+        if (!this.writable) throw new CheckCondition(SENSE.writeProtected, "the image is served read-only");
+        return undefined;
       default:
         throw new CheckCondition(SENSE.invalidOpcode, `opcode 0x${cdb[0].toString(16)}`);
     }
@@ -367,12 +410,12 @@ export class BlockLun {
       header[0] = (total - 2) >> 8; // 0: mode data length
       header[1] = (total - 2) & 0xff;
       header[2] = this.kind === "cd" ? 0x70 : 0; // 2: medium type
-      header[3] = this.kind === "disk" ? 0x90 : 0x80; // 3: WP (read-only); DPOFUA for disks
+      header[3] = (this.writable ? 0 : 0x80) | (this.kind === "disk" ? 0x10 : 0); // 3: WP (read-only); DPOFUA for disks
       header[7] = descriptor.byteLength; // 6–7: block descriptor length
     } else {
       header[0] = total - 1; // 0: mode data length
       header[1] = this.kind === "cd" ? 0x70 : 0; // 1: medium type
-      header[2] = this.kind === "disk" ? 0x90 : 0x80; // 2: WP (read-only); DPOFUA for disks
+      header[2] = (this.writable ? 0 : 0x80) | (this.kind === "disk" ? 0x10 : 0); // 2: WP (read-only); DPOFUA for disks
       header[3] = descriptor.byteLength; // 3: block descriptor length
     }
     const out = new Uint8Array(total);

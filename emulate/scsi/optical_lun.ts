@@ -27,7 +27,7 @@ import { classifyRawSector, SECTOR_BYTES } from "../../image/cd/sector.ts";
 import { deinterleaveQ, encodeQPosition, SUBCHANNEL_BYTES } from "../../image/cd/subchannel.ts";
 import { encodeCdTextPacks } from "../../image/cdtext.ts";
 import type { BlockDevice } from "../../image/block_device.ts";
-import { BlockLun } from "./block_lun.ts";
+import { BlockLun, type DataOut } from "./block_lun.ts";
 import { CheckCondition, SENSE, type Sense } from "./sense.ts";
 
 /** A disc loaded in the drive. */
@@ -226,7 +226,7 @@ export class OpticalLun {
    * const capacity = await drive.execute(Uint8Array.of(0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0));
    * ```
    */
-  async execute(cdb: Uint8Array): Promise<Uint8Array | undefined> {
+  async execute(cdb: Uint8Array, dataOut?: DataOut): Promise<Uint8Array | undefined> {
     if (cdb[0] === 0x03) {
       // REQUEST SENSE: the last failure here or in the SPC unit.
       const out = new Uint8Array(18);
@@ -239,7 +239,7 @@ export class OpticalLun {
       return out.subarray(0, Math.min(18, cdb[4] ?? 18));
     }
     try {
-      const data = await this.#execute(cdb);
+      const data = await this.#execute(cdb, dataOut);
       this.#lastSense = SENSE.noSense;
       return data;
     } catch (error) {
@@ -266,7 +266,7 @@ export class OpticalLun {
     return this.#media.disc;
   }
 
-  async #execute(cdb: Uint8Array): Promise<Uint8Array | undefined> {
+  async #execute(cdb: Uint8Array, dataOut?: DataOut): Promise<Uint8Array | undefined> {
     const view = new DataView(cdb.buffer, cdb.byteOffset, cdb.byteLength);
     const need = (n: number) => {
       if (cdb.byteLength < n) {
@@ -380,7 +380,7 @@ export class OpticalLun {
         need(12);
         return this.#readDvdStructure(cdb, view);
       default:
-        return await this.#spc.execute(cdb);
+        return await this.#spc.execute(cdb, dataOut);
     }
   }
 

@@ -23,6 +23,7 @@ export const SENSE = {
   powerOnReset: { key: 0x6, asc: 0x29, ascq: 0x00 },
   mediumNotPresent: { key: 0x2, asc: 0x3a, ascq: 0x00 },
   illegalModeForThisTrack: { key: 0x5, asc: 0x64, ascq: 0x00 },
+  miscompare: { key: 0xe, asc: 0x1d, ascq: 0x00 },
 } as const satisfies Record<string, Sense>;
 
 /** SCSI status bytes. */
