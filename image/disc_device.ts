@@ -90,15 +90,16 @@ class DataTrackDevice implements BlockDevice {
 
   async read(lba: number, blockCount: number): Promise<Uint8Array> {
     checkBlockRange(this, lba, blockCount);
-    const out = new Uint8Array(blockCount * USER_DATA_BYTES);
     const storage = this.#track.storage;
-    if (!storage) return out;
+    if (!storage) return new Uint8Array(blockCount * USER_DATA_BYTES);
     const from = Math.max(lba, storage.firstLba);
     const to = Math.min(lba + blockCount, storage.firstLba + storage.sectorCount);
-    if (from >= to) return out;
+    if (from >= to) return new Uint8Array(blockCount * USER_DATA_BYTES);
     const stride = SECTOR_FORMAT_BYTES[storage.format];
     const first = (from - storage.firstLba) * stride;
     const stored = await storage.regions.read(first, (to - from) * stride);
+    if (stride === USER_DATA_BYTES && from === lba && to === lba + blockCount) return stored; // all stored: no copy
+    const out = new Uint8Array(blockCount * USER_DATA_BYTES);
     if (stride === USER_DATA_BYTES) {
       out.set(stored, (from - lba) * USER_DATA_BYTES);
       return out;

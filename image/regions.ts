@@ -159,8 +159,13 @@ export class RegionList {
         return;
       }
       case "file": {
-        const file = await this.#files.open(region);
-        await readFully(file, region, region.fileByteOffset + inRegion, target);
+        // Each read holds its own handle while it seeks and reads: handles share no position.
+        const file = await this.#files.acquire(region);
+        try {
+          await readFully(file, region, region.fileByteOffset + inRegion, target);
+        } finally {
+          this.#files.release(region.path, file);
+        }
         return;
       }
     }
@@ -363,30 +368,45 @@ export function describeOsError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Keeps a few source files open for random reads (least recently used closes first). */
+/**
+ * Source files kept open for random reads. A read takes a handle for itself ({@link acquire}) and
+ * gives it back ({@link release}): concurrent reads of one file use different handles, so a seek
+ * never moves another read's position. Idle handles beyond `capacity` are closed.
+ */
 class FileHandleCache {
-  #open = new Map<string, Deno.FsFile>();
+  /** Idle handles by path, least recently used path first. */
+  #idle = new Map<string, Deno.FsFile[]>();
+  #idleCount = 0;
   constructor(readonly capacity: number) {}
 
-  async open(region: FileRegion): Promise<Deno.FsFile> {
-    const cached = this.#open.get(region.path);
-    if (cached) {
-      this.#open.delete(region.path);
-      this.#open.set(region.path, cached);
-      return cached;
+  async acquire(region: FileRegion): Promise<Deno.FsFile> {
+    const idle = this.#idle.get(region.path);
+    const file = idle?.pop();
+    if (file) {
+      this.#idleCount--;
+      if (idle!.length === 0) this.#idle.delete(region.path);
+      return file;
     }
-    const file = await openSource(region);
-    this.#open.set(region.path, file);
-    if (this.#open.size > this.capacity) {
-      const [oldestPath, oldest] = this.#open.entries().next().value!;
-      this.#open.delete(oldestPath);
-      oldest.close();
+    return await openSource(region);
+  }
+
+  release(path: string, file: Deno.FsFile): void {
+    const idle = this.#idle.get(path) ?? [];
+    this.#idle.delete(path); // re-inserted last: most recently used
+    idle.push(file);
+    this.#idle.set(path, idle);
+    this.#idleCount++;
+    while (this.#idleCount > this.capacity) {
+      const [oldestPath, handles] = this.#idle.entries().next().value!;
+      handles.shift()!.close();
+      this.#idleCount--;
+      if (handles.length === 0) this.#idle.delete(oldestPath);
     }
-    return file;
   }
 
   closeAll(): void {
-    for (const file of this.#open.values()) file.close();
-    this.#open.clear();
+    for (const handles of this.#idle.values()) for (const file of handles) file.close();
+    this.#idle.clear();
+    this.#idleCount = 0;
   }
 }

@@ -147,7 +147,8 @@ export function paddingBytes(byteLength: number): number {
 }
 
 /**
- * A whole target PDU: BHS, [header digest], data, padding, [data digest].
+ * A whole target PDU: BHS, [header digest], data, padding, [data digest]. With
+ * `headerOnlyDataBytes`, only the BHS announcing that many data bytes (sent apart, without digests).
  *
  * @example
  * ```ts
@@ -158,7 +159,12 @@ export function encodePdu(
   header: TargetHeader,
   data: Uint8Array = new Uint8Array(0),
   digests = NO_DIGESTS,
+  headerOnlyDataBytes?: number,
 ): Uint8Array {
+  if (headerOnlyDataBytes !== undefined) {
+    // Only the BHS, announcing a data segment the caller writes itself (no digests).
+    return encodeBhs(header, headerOnlyDataBytes);
+  }
   const bhs = encodeBhs(header, data.byteLength);
   const pad = paddingBytes(data.byteLength);
   const headerDigest = digests.header ? 4 : 0;

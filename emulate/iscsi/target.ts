@@ -60,6 +60,8 @@ export interface IscsiTargetOptions {
 export const TARGET_MAX_RECV_DATA_SEGMENT = 65536;
 /** Command window: MaxCmdSN = ExpCmdSN + this − 1. */
 const CMD_WINDOW = 32;
+/** SCSI reads executed at once on one connection. */
+const MAX_CONCURRENT_COMMANDS = 4;
 /** Largest data segment accepted during login and for text (before negotiation). */
 const LOGIN_MAX_DATA = 65536;
 
@@ -86,6 +88,8 @@ class Connection {
   authenticated = false;
   /** LUNs with a pending POWER ON RESET unit attention. */
   readonly unitAttention = new Set<number>();
+  /** The error that ended a concurrent command (the connection is then closed). */
+  failure: unknown;
   /** PDUs that arrived while a write was collecting its Data-Out, handled next. */
   readonly deferred: Pdu[] = [];
   /** Target transfer tags of R2Ts, never 0xFFFFFFFF. */
@@ -96,8 +100,32 @@ class Connection {
     return (this.expCmdSn + CMD_WINDOW - 1) >>> 0;
   }
 
-  async send(header: TargetHeader, data?: Uint8Array): Promise<void> {
-    await writeAll(this.conn, encodePdu(header, data, this.digests));
+  /** Sends of concurrent tasks, one PDU at a time, in the order they were asked for. */
+  #sending: Promise<void> = Promise.resolve();
+  /** SCSI commands running concurrently (reads); writes and task management wait for them. */
+  readonly inFlight: Set<Promise<void>> = new Set();
+
+  send(header: TargetHeader, data?: Uint8Array): Promise<void> {
+    const digests = this.digests;
+    const sent = this.#sending.then(async () => {
+      if (data && data.byteLength >= 4096 && !digests.header && !digests.data) {
+        // Large Data-In without digests: header, data and padding written apart (no copy of the data).
+        const pad = (4 - (data.byteLength % 4)) % 4;
+        await writeAll(
+          this.conn,
+          encodePdu(header, undefined, digests, data.byteLength),
+          data,
+          new Uint8Array(pad),
+        );
+      } else await writeAll(this.conn, encodePdu(header, data, digests));
+    });
+    this.#sending = sent.catch(() => {});
+    return sent;
+  }
+
+  /** Waits until no SCSI command is running. */
+  async drain(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
   /** Reads one PDU (AHS skipped, digests checked); undefined at end of stream. */
@@ -218,7 +246,12 @@ export class IscsiTarget implements AsyncDisposable {
           c.discovery ? "discovery session" : `logged in to ${this.targetName}`
         } (${c.initiatorName})`,
       );
-      await this.#fullFeature(c);
+      try {
+        await this.#fullFeature(c);
+      } finally {
+        await c.drain();
+      }
+      if (c.failure) throw c.failure;
       this.#log(`${who}: logged out`);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
@@ -484,9 +517,28 @@ export class IscsiTarget implements AsyncDisposable {
           break;
         case Opcode.scsiCommand:
           if (c.discovery) await this.#reject(c, bhs, RejectReason.protocolError);
-          else await this.#scsiCommand(c, pdu);
+          else if (bhs.flags & 0x20) {
+            // A write reads its Data-Out from this connection: nothing else may run meanwhile.
+            await c.drain();
+            await this.#scsiCommand(c, pdu);
+          } else {
+            // Reads run concurrently (initiators keep several in flight); their PDUs are sent whole.
+            while (c.inFlight.size >= MAX_CONCURRENT_COMMANDS) await Promise.race(c.inFlight);
+            const task: Promise<void> = this.#scsiCommand(c, pdu)
+              .catch((error) => {
+                c.failure ??= error;
+                try {
+                  c.conn.close();
+                } catch {
+                  // already closed
+                }
+              })
+              .finally(() => c.inFlight.delete(task));
+            c.inFlight.add(task);
+          }
           break;
         case Opcode.taskManagementRequest: {
+          await c.drain(); // every task ends before the answer: there is never one left to abort
           const fn = bhs.flags & 0x7f;
           // Commands run to completion before the next PDU is read: there is never a task to abort.
           const response = fn === 1 ? 1 : fn === 8 ? 4 : fn >= 2 && fn <= 7 ? 0 : 5;
@@ -501,6 +553,7 @@ export class IscsiTarget implements AsyncDisposable {
           break;
         }
         case Opcode.logoutRequest:
+          await c.drain();
           await c.send({
             opcode: Opcode.logoutResponse,
             flags: 0x80,

@@ -397,7 +397,7 @@ export class OpticalLun {
 
   async #readBlocks(lba: number, blocks: number): Promise<Uint8Array> {
     const disc = this.#disc();
-    const out = new Uint8Array(blocks * 2048);
+    let out: Uint8Array | undefined;
     let done = 0;
     while (done < blocks) {
       const at = lba + done;
@@ -409,10 +409,14 @@ export class OpticalLun {
       if (track.mode === TrackMode.mode1 && at >= 0) {
         let device = this.#devices.get(track);
         if (!device) this.#devices.set(track, device = dataTrackDevice(disc, track));
-        out.set(await device.read(at, run), done * 2048);
+        const bytes = await device.read(at, run);
+        if (run === blocks) return bytes; // the usual case: one track, no copy
+        out ??= new Uint8Array(blocks * 2048);
+        out.set(bytes, done * 2048);
       } else {
         // XA tracks: each sector must be Form 1.
         const { main } = await readRawSectors(disc, at, run);
+        out ??= new Uint8Array(blocks * 2048);
         for (let i = 0; i < run; i++) {
           const kind = classifyRawSector(main, i * SECTOR_BYTES);
           if (kind !== "mode2-form1" && kind !== "mode1") {
@@ -424,7 +428,7 @@ export class OpticalLun {
       }
       done += run;
     }
-    return out;
+    return out ?? new Uint8Array(0);
   }
 
   /** READ CD (LBA) and READ CD MSF. */
