@@ -76,3 +76,25 @@ Deno.test("writer: small regions are packed into large chunks", async () => {
   assert.equal(sizes.reduce((a, b) => a + b, 0), 2048 * 1000);
   assert.ok(sizes.length <= 2, `chunks: ${sizes.length}`);
 });
+
+Deno.test("concurrent reads of one source file each get their own bytes (no shared file position)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const bytes = new Uint8Array(1 << 20).map((_, i) => (i * 7 + (i >> 10)) & 0xff);
+    const path = `${dir}/source.bin`;
+    await Deno.writeFile(path, bytes);
+    const builder = new RegionListBuilder();
+    builder.file("source", path, bytes.byteLength);
+    const list = builder.build();
+    await list.read(0, 16); // an open, cached handle: the concurrent reads below all want it
+    const offsets = Array.from({ length: 64 }, (_, k) => (k * 15_731) % (bytes.byteLength - 65_536));
+    const reads = await Promise.all(offsets.map((at) => list.read(at, 65_536)));
+    reads.forEach((got, k) => {
+      const want = bytes.subarray(offsets[k], offsets[k] + 65_536);
+      assert.ok(got.every((b, i) => b === want[i]), `read ${k} at ${offsets[k]}`);
+    });
+    list.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
