@@ -53,6 +53,7 @@ export const ScsiOp = {
   synchronizeCache16: 0x91,
   serviceActionIn16: 0x9e,
   reportLuns: 0xa0,
+  maintenanceIn: 0xa3,
   read12: 0xa8,
   write12: 0xaa,
 } as const;
@@ -246,6 +247,12 @@ export class BlockLun {
         if (length > 0) await this.#source.write!(start, data.subarray(0, length));
         return undefined;
       }
+      case ScsiOp.maintenanceIn:
+        need(12);
+        if (this.kind !== "disk" || (cdb[1] & 0x1f) !== 0x0c) {
+          throw new CheckCondition(SENSE.invalidFieldInCdb, "MAINTENANCE IN service action");
+        }
+        return reportSupportedOpcodes(cdb, view);
       case ScsiOp.modeSelect6:
         if (!this.writable) throw new CheckCondition(SENSE.writeProtected, "the image is served read-only");
         return undefined;
@@ -428,4 +435,86 @@ export class BlockLun {
     }
     return out.subarray(0, Math.min(total, allocation));
   }
+}
+
+/**
+ * The commands a disk LU answers, with their CDB usage data (SPC-4 REPORT SUPPORTED OPERATION
+ * CODES: byte 0 is the opcode, then a mask of the bits each CDB byte may use).
+ */
+const DISK_COMMANDS: readonly { usage: readonly number[]; serviceAction?: number }[] = [
+  { usage: [0x00, 0, 0, 0, 0, 0x07] }, // TEST UNIT READY
+  { usage: [0x03, 0x01, 0, 0, 0xff, 0x07] }, // REQUEST SENSE
+  { usage: [0x08, 0x1f, 0xff, 0xff, 0xff, 0x07] }, // READ(6)
+  { usage: [0x0a, 0x1f, 0xff, 0xff, 0xff, 0x07] }, // WRITE(6)
+  { usage: [0x12, 0x01, 0xff, 0xff, 0xff, 0x07] }, // INQUIRY
+  { usage: [0x15, 0x11, 0, 0, 0xff, 0x07] }, // MODE SELECT(6)
+  { usage: [0x1a, 0x08, 0xff, 0xff, 0xff, 0x07] }, // MODE SENSE(6)
+  { usage: [0x1b, 0x01, 0, 0x0f, 0xf7, 0x07] }, // START STOP UNIT
+  { usage: [0x1e, 0, 0, 0, 0x03, 0x07] }, // PREVENT ALLOW MEDIUM REMOVAL
+  { usage: [0x25, 0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0x01, 0x07] }, // READ CAPACITY(10)
+  { usage: [0x28, 0xf8, 0xff, 0xff, 0xff, 0xff, 0x1f, 0xff, 0xff, 0x07] }, // READ(10)
+  { usage: [0x2a, 0xf8, 0xff, 0xff, 0xff, 0xff, 0x1f, 0xff, 0xff, 0x07] }, // WRITE(10)
+  { usage: [0x2f, 0xf6, 0xff, 0xff, 0xff, 0xff, 0x1f, 0xff, 0xff, 0x07] }, // VERIFY(10)
+  { usage: [0x35, 0x02, 0xff, 0xff, 0xff, 0xff, 0x1f, 0xff, 0xff, 0x07] }, // SYNCHRONIZE CACHE(10)
+  { usage: [0x5a, 0x18, 0xff, 0xff, 0, 0, 0, 0xff, 0xff, 0x07] }, // MODE SENSE(10)
+  { usage: [0x88, 0xf8, ...new Array(12).fill(0xff), 0x1f, 0x07] }, // READ(16)
+  { usage: [0x8a, 0xf8, ...new Array(12).fill(0xff), 0x1f, 0x07] }, // WRITE(16)
+  { usage: [0x8f, 0xf6, ...new Array(12).fill(0xff), 0x1f, 0x07] }, // VERIFY(16)
+  { usage: [0x91, 0x02, ...new Array(12).fill(0xff), 0x1f, 0x07] }, // SYNCHRONIZE CACHE(16)
+  { usage: [0x9e, 0x1f, ...new Array(12).fill(0xff), 0x01, 0x07], serviceAction: 0x10 }, // READ CAPACITY(16)
+  { usage: [0xa0, 0, 0xff, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0x07] }, // REPORT LUNS
+  { usage: [0xa3, 0x1f, 0x87, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0x07], serviceAction: 0x0c }, // REPORT SUPPORTED OPCODES
+  { usage: [0xa8, 0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x07] }, // READ(12)
+  { usage: [0xaa, 0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x07] }, // WRITE(12)
+  { usage: [0xaf, 0xf6, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x07] }, // VERIFY(12)
+];
+
+/** Command timeouts descriptor (RCTD): length 0x0A, no vendor values, nominal and recommended 0. */
+const TIMEOUTS_DESCRIPTOR = [0x00, 0x0a, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+
+/** REPORT SUPPORTED OPERATION CODES (MAINTENANCE IN, service action 0x0C). */
+function reportSupportedOpcodes(cdb: Uint8Array, view: DataView): Uint8Array {
+  const rctd = (cdb[2] & 0x80) !== 0;
+  const option = cdb[2] & 0x07;
+  const allocation = view.getUint32(6);
+  const bytes: number[] = [];
+  if (option === 0) {
+    bytes.push(0, 0, 0, 0); // 0–3: command data length
+    for (const c of DISK_COMMANDS) {
+      const sa = c.serviceAction ?? 0;
+      bytes.push(
+        c.usage[0],
+        0,
+        sa >> 8,
+        sa & 0xff,
+        0,
+        (rctd ? 0x02 : 0) | (c.serviceAction !== undefined ? 1 : 0),
+      );
+      bytes.push(c.usage.length >> 8, c.usage.length & 0xff);
+      if (rctd) bytes.push(...TIMEOUTS_DESCRIPTOR);
+    }
+    const length = bytes.length - 4;
+    bytes.splice(0, 4, length >>> 24, (length >> 16) & 0xff, (length >> 8) & 0xff, length & 0xff);
+  } else if (option <= 3) {
+    const opcode = cdb[3];
+    const sa = view.getUint16(4);
+    const candidates = DISK_COMMANDS.filter((c) => c.usage[0] === opcode);
+    const hasSa = candidates.some((c) => c.serviceAction !== undefined);
+    if (option === 1 && hasSa) {
+      throw new CheckCondition(SENSE.invalidFieldInCdb, "opcode has service actions");
+    }
+    if (option === 2 && candidates.length > 0 && !hasSa) {
+      throw new CheckCondition(SENSE.invalidFieldInCdb, "opcode has no service actions");
+    }
+    const found = candidates.find((c) => (c.serviceAction === undefined) || c.serviceAction === sa);
+    const support = found && (option !== 3 || !hasSa || found.serviceAction === sa) ? 0x03 : 0x01;
+    bytes.push(0, (rctd ? 0x80 : 0) | support); // 1: CTDP, SUPPORT (3 supported, 1 not supported)
+    const usage = support === 0x03 && found ? found.usage : [];
+    bytes.push(usage.length >> 8, usage.length & 0xff, ...usage);
+    if (rctd) bytes.push(...TIMEOUTS_DESCRIPTOR);
+  } else {
+    throw new CheckCondition(SENSE.invalidFieldInCdb, `reporting options ${option}`);
+  }
+  const out = Uint8Array.from(bytes);
+  return out.subarray(0, Math.min(out.byteLength, allocation));
 }

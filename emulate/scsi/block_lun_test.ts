@@ -49,3 +49,29 @@ Deno.test("errors are sense data: out of range, bad opcode, bad fields, writes r
   assert.equal(mode[2] & 0x80, 0x80, "write-protected");
   assert.equal(mode[0], mode.byteLength - 1);
 });
+
+Deno.test("REPORT SUPPORTED OPERATION CODES on a disk: all commands, one command, service actions, RCTD", async () => {
+  const all = (await disk.execute(Uint8Array.of(0xa3, 0x0c, 0, 0, 0, 0, 0, 0, 0x10, 0, 0, 0)))!;
+  const view = new DataView(all.buffer, all.byteOffset);
+  assert.equal(view.getUint32(0), all.byteLength - 4);
+  const opcodes = [];
+  for (let at = 4; at < all.byteLength; at += 8) opcodes.push(all[at]);
+  assert.ok(opcodes.includes(0x28) && opcodes.includes(0x9e) && opcodes.includes(0xa3));
+  const read10 = (await disk.execute(Uint8Array.of(0xa3, 0x0c, 0x01, 0x28, 0, 0, 0, 0, 0x10, 0, 0, 0)))!;
+  assert.deepEqual([...read10.subarray(0, 6)], [0, 0x03, 0, 10, 0x28, 0xf8], "supported; DPO and FUA usable");
+  const rc16 = (await disk.execute(Uint8Array.of(0xa3, 0x0c, 0x02, 0x9e, 0, 0x10, 0, 0, 0x10, 0, 0, 0)))!;
+  assert.deepEqual([...rc16.subarray(0, 4)], [0, 0x03, 0, 16]);
+  assert.deepEqual(
+    await senseOf(disk, [0xa3, 0x0c, 0x01, 0x9e, 0, 0, 0, 0, 0x10, 0, 0, 0]),
+    SENSE.invalidFieldInCdb,
+  );
+  assert.deepEqual(
+    await senseOf(disk, [0xa3, 0x0c, 0x02, 0x28, 0, 0, 0, 0, 0x10, 0, 0, 0]),
+    SENSE.invalidFieldInCdb,
+  );
+  const unknown = (await disk.execute(Uint8Array.of(0xa3, 0x0c, 0x01, 0x42, 0, 0, 0, 0, 0x10, 0, 0, 0)))!;
+  assert.equal(unknown[1] & 0x07, 0x01, "not supported");
+  const timed = (await disk.execute(Uint8Array.of(0xa3, 0x0c, 0x80, 0, 0, 0, 0, 0, 0x10, 0, 0, 0)))!;
+  assert.equal(timed.byteLength - 4, (all.byteLength - 4) / 8 * 20, "RCTD: 20-byte descriptors");
+  assert.deepEqual(await senseOf(cd, [0xa3, 0x0c, 0, 0, 0, 0, 0, 0, 0x10, 0, 0, 0]), SENSE.invalidFieldInCdb);
+});
