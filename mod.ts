@@ -34,6 +34,7 @@ export {
   type ProgressCallback,
   readRegionChunks,
   regionStream,
+  type WriteHooks,
   writeRegionsToFile,
 } from "./image/region_writer.ts";
 
@@ -69,6 +70,7 @@ export {
   type BlockDevice,
   FileBlockDevice,
   MemoryBlockDevice,
+  readDeviceBytes,
   RegionBlockDevice,
 } from "./image/block_device.ts";
 export {
@@ -187,3 +189,15 @@ export { BlockLun, type DataOut, type LunKind, type LunSource } from "./emulate/
 export { MemoryOverlay, OVERLAY_BLOCK_BYTES, type OverlayBase } from "./emulate/overlay.ts";
 export { OpticalLun, type OpticalMedia } from "./emulate/scsi/optical_lun.ts";
 export { CheckCondition, fixedSense, SENSE, type Sense } from "./emulate/scsi/sense.ts";
+export {
+  APPLICATION_USE_BYTES,
+  APPLICATION_USE_OFFSET,
+  checkIsoMd5,
+  decodeIsoMd5Record,
+  encodeIsoMd5Record,
+  ISOMD5_FRAGMENT_COUNT,
+  ISOMD5_SKIP_SECTORS,
+  IsoMd5Accumulator,
+  type IsoMd5Check,
+  type IsoMd5Record,
+} from "./image/isomd5.ts";

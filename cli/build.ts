@@ -6,12 +6,17 @@
  */
 
 import {
+  APPLICATION_USE_OFFSET,
+  encodeIsoMd5Record,
   isoBuildRequest,
+  IsoMd5Accumulator,
   lookupHostId,
   MKISOFS_HELP,
   MKISOFS_VERSION_TEXT,
   parseMkisofsArgs,
   planIsoBuild,
+  UsageError,
+  type WriteHooks,
   writeRegionsToFile,
 } from "../mod.ts";
 import { runMain } from "./_main.ts";
@@ -51,9 +56,30 @@ export async function buildMain(args: readonly string[]): Promise<number> {
     console.log(String(plan.volumeSpaceBlockCount));
     return 0;
   }
+  // --md5: the isomd5sum media check (checkisomd5), summed while writing and patched into the PVD
+  // before the image gets its name.
+  let hooks: WriteHooks = {};
+  if (options.md5) {
+    if (request.outputPath === "-") {
+      throw new UsageError(
+        "Cannot implant --md5 into standard output: give -o FILE (the PVD is patched after writing)",
+      );
+    }
+    const sum = new IsoMd5Accumulator({ volumeByteLength: plan.volumeSpaceBlockCount * 2048 });
+    hooks = {
+      observe: (chunk) => sum.update(chunk),
+      beforeRename: async (file) => {
+        const record = sum.finish();
+        await file.seek(16 * 2048 + APPLICATION_USE_OFFSET, Deno.SeekMode.Start);
+        const bytes = encodeIsoMd5Record(record);
+        for (let done = 0; done < bytes.byteLength;) done += await file.write(bytes.subarray(done));
+        say(`isomd5sum ${record.md5} implanted`);
+      },
+    };
+  }
   const progress = terminalProgress("Writing", options.quiet || request.outputPath === "-");
   try {
-    await writeRegionsToFile(plan.regions, request.outputPath!, progress.update);
+    await writeRegionsToFile(plan.regions, request.outputPath!, progress.update, hooks);
   } finally {
     progress.done();
   }

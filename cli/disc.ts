@@ -13,6 +13,7 @@ import {
   bootTestJunit,
   buildCd,
   cdRequest,
+  checkIsoMd5,
   convertImage,
   describeDisc,
   describeIso,
@@ -21,11 +22,14 @@ import {
   extractIso,
   type Firmware,
   formatDiscInfo,
+  FormatError,
   formatIsoInfo,
   imageBytes,
   IscsiTarget,
   isoBuildRequest,
   type IsoEntry,
+  ISOMD5_FRAGMENT_COUNT,
+  type IsoMd5Check,
   type IsoView,
   MemoryOverlay,
   NbdServer,
@@ -35,6 +39,7 @@ import {
   OpticalLun,
   parseMkisofsArgs,
   planIsoBuild,
+  readDeviceBytes,
   regionExport,
   UsageError,
   userDataDisc,
@@ -331,12 +336,44 @@ export async function discMain(args: readonly string[]): Promise<number> {
       const report = opened.dataDevice && opened.sessionStartLba === 0
         ? await verifyIso(opened.dataDevice)
         : undefined;
-      const ok = (report?.summary.ok ?? true) && (sectors?.problems.length ?? 0) === 0;
+      // An implanted isomd5sum (implantisomd5, build --md5) is checked too.
+      let md5: IsoMd5Check | undefined;
+      if (opened.dataDevice && opened.sessionStartLba === 0 && opened.dataDevice.blockCount > 16) {
+        const device = opened.dataDevice;
+        const pvd = await device.read(16, 1);
+        const read = (at: number, length: number) => {
+          if (at + length > device.blockCount * 2048) {
+            throw new FormatError(
+              `Cannot check the isomd5sum: the PVD's volume size runs past the end of the image (${
+                device.blockCount * 2048
+              } bytes)`,
+              { structure: "Primary Volume Descriptor", field: "volume space size", lba: 16 },
+            );
+          }
+          return readDeviceBytes(device, at, length);
+        };
+        if (pvd[0] === 1) md5 = await checkIsoMd5(read, pvd);
+      }
+      const ok = (report?.summary.ok ?? true) && (sectors?.problems.length ?? 0) === 0 && (md5?.ok ?? true);
       if (opts.json) {
+        const isoReport = md5 ? { ...report, isomd5sum: md5 } : report;
         console.log(
-          JSON.stringify(opened.container === "iso" ? report : { sectors, fileSystem: report }, null, 2),
+          JSON.stringify(
+            opened.container === "iso" ? isoReport : { sectors, fileSystem: isoReport },
+            null,
+            2,
+          ),
         );
       } else {
+        if (md5) {
+          console.log(
+            md5.ok
+              ? `OK: isomd5sum ${md5.recorded.md5} matches (checkisomd5's sum of the volume)`
+              : `error: isomd5sum: the image sums to ${md5.computed.md5}, the PVD records ${md5.recorded.md5}${
+                md5.badFragment ? ` (first bad fragment: ${md5.badFragment} of ${ISOMD5_FRAGMENT_COUNT})` : ""
+              }`,
+          );
+        }
         for (const p of sectors?.problems ?? []) {
           console.log(`error: LBA ${p.lba}: track ${p.track}: ${p.message}`);
         }

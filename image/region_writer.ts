@@ -181,6 +181,14 @@ export function regionStream(list: RegionList, onProgress?: ProgressCallback): R
   });
 }
 
+/** Extra steps of {@link writeRegionsToFile}. */
+export interface WriteHooks {
+  /** Sees every chunk in order as it is written (e.g. to checksum the image in the same pass). */
+  observe?(chunk: Uint8Array): void;
+  /** Runs on the complete temporary file before it gets its name (e.g. to patch a checksum in). */
+  beforeRename?(file: Deno.FsFile): void | Promise<void>;
+}
+
 /**
  * Writes the image to `path` through a temporary file beside it, renamed on success: a failed
  * write leaves nothing behind. `path` "-" writes to standard output.
@@ -194,9 +202,14 @@ export async function writeRegionsToFile(
   list: RegionList,
   path: string,
   onProgress?: ProgressCallback,
+  hooks: WriteHooks = {},
 ): Promise<void> {
   if (path === "-") {
-    for await (const chunk of readRegionChunks(list, onProgress)) writeAll(Deno.stdout, chunk);
+    if (hooks.beforeRename) throw new RangeError("Cannot patch an image written to standard output");
+    for await (const chunk of readRegionChunks(list, onProgress)) {
+      hooks.observe?.(chunk);
+      writeAll(Deno.stdout, chunk);
+    }
     return;
   }
   const slash = path.lastIndexOf("/");
@@ -205,7 +218,11 @@ export async function writeRegionsToFile(
   const file = await Deno.open(temp, { write: true, create: true, truncate: true });
   let ok = false;
   try {
-    for await (const chunk of readRegionChunks(list, onProgress)) writeAll(file, chunk);
+    for await (const chunk of readRegionChunks(list, onProgress)) {
+      hooks.observe?.(chunk);
+      writeAll(file, chunk);
+    }
+    await hooks.beforeRename?.(file);
     ok = true;
   } finally {
     file.close();

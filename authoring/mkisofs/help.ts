@@ -137,7 +137,7 @@ Layout and extras:
   --sort-weight WEIGHT ISO_PATH  place files under ISO_PATH earlier the higher WEIGHT is
   --sort-weight-list FILE        read "WEIGHT ISO_PATH" lines from FILE
   --sort-weight-patterns FILE    like --sort-weight-list with ISO_PATH as a glob
-  --md5                          record MD5 checksums of the session and of each file
+  --md5                          implant an isomd5sum media check (checkisomd5) in the PVD
   --hardlinks                    record hard link relations
   --acl                          record ACLs
   --xattr                        record user extended attributes

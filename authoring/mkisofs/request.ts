@@ -179,7 +179,6 @@ function refuseUnsupported(o: MkisofsOptions): void {
       "Rock Ridge relocation is not supported (deep directories are written in place, as xorriso does by default)",
     );
   }
-  if (o.md5) refuse("--md5", "MD5 checksum tags are not supported yet");
   if (o.transparentCompression) refuse("-z", "zisofs compression is not supported");
 }
 
