@@ -201,3 +201,14 @@ export {
   type IsoMd5Check,
   type IsoMd5Record,
 } from "./image/isomd5.ts";
+export {
+  isNrgFile,
+  loadNrgDisc,
+  NRG_MODE_CODES,
+  NRG_V1_FOOTER_BYTES,
+  NRG_V2_FOOTER_BYTES,
+  type NrgChunk,
+  type NrgModeCode,
+  readNrgChunks,
+} from "./image/nrg.ts";
+export { nrgRegions } from "./image/nrg_writer.ts";

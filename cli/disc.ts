@@ -33,6 +33,7 @@ import {
   type IsoView,
   MemoryOverlay,
   NbdServer,
+  nrgRegions,
   type OpenedImage,
   openImage,
   openIso,
@@ -45,6 +46,7 @@ import {
   userDataDisc,
   verifyDiscSectors,
   verifyIso,
+  writeRegionsToFile,
 } from "../mod.ts";
 import { buildMain } from "./build.ts";
 import { runMain } from "./_main.ts";
@@ -213,11 +215,22 @@ export async function discMain(args: readonly string[]): Promise<number> {
       "convert an image: the data track to an ISO (-o X.iso), the audio tracks to WAV files (--wav DIR)",
     )
     .argument("<image>")
-    .option("-o, --output <iso>", "write the data track's user data here")
+    .option(
+      "-o, --output <file>",
+      "OUT.iso: the data track's user data; OUT.nrg: the whole disc as a Nero image",
+    )
     .option("--wav <dir>", "write each audio track as trackNN.wav into this folder")
     .action(async (imagePath: string, opts: { output?: string; wav?: string }) => {
-      if (!opts.output && !opts.wav) throw new UsageError("Cannot convert: give -o OUT.iso and/or --wav DIR");
+      if (!opts.output && !opts.wav) {
+        throw new UsageError("Cannot convert: give -o OUT.iso|OUT.nrg and/or --wav DIR");
+      }
       using opened = await openImage(imagePath);
+      if (opts.output && /\.nrg$/i.test(opts.output)) {
+        await writeRegionsToFile(nrgRegions(opened.disc), opts.output);
+        console.log(`wrote "${opts.output}"`);
+        if (!opts.wav) return;
+        opts.output = undefined;
+      }
       const written = await convertImage(opened.disc, { isoPath: opts.output, wavDir: opts.wav });
       for (const note of written.notes) console.error(`disc: note: ${note}`);
       console.log(`wrote ${written.paths.map((p) => `"${p}"`).join(", ")}`);
@@ -272,7 +285,7 @@ export async function discMain(args: readonly string[]): Promise<number> {
               opened.push(image);
               disc = image.disc;
               bytes = imageBytes(image);
-              if (opts.as === undefined) isCd = image.container === "cue" || bytes.byteLength % 2048 === 0;
+              if (opts.as === undefined) isCd = image.container !== "iso" || bytes.byteLength % 2048 === 0;
             }
             discs.push(disc);
             exports.push(regionExport(bytes, {

@@ -20,9 +20,10 @@ import { FormatError } from "./errors.ts";
 import { SourceError } from "./errors.ts";
 import { describeOsError, RegionList } from "./regions.ts";
 import { loadCueDisc } from "./cue_reader.ts";
+import { isNrgFile, loadNrgDisc } from "./nrg.ts";
 
 /** Container formats {@link openImage} recognises. */
-export type ImageContainer = "iso" | "cue";
+export type ImageContainer = "iso" | "cue" | "nrg";
 
 /** An opened image. */
 export interface OpenedImage extends Disposable {
@@ -62,6 +63,7 @@ export function sniffContainer(path: string): ImageContainer {
   const isText = head.every((b) => b === 9 || b === 10 || b === 13 || b >= 32);
   if (isText && head.byteLength > 0 && CUE_KEYWORD.test(new TextDecoder().decode(head))) return "cue";
   if (/\.cue$/i.test(path) && isText) return "cue";
+  if (isNrgFile(path)) return "nrg";
   return "iso";
 }
 
@@ -135,8 +137,8 @@ export function userDataDisc(regions: RegionList): Disc {
  */
 export async function openImage(path: string): Promise<OpenedImage> {
   const container = sniffContainer(path);
-  if (container === "cue") {
-    const disc = loadCueDisc(path);
+  if (container === "cue" || container === "nrg") {
+    const disc = container === "cue" ? loadCueDisc(path) : loadNrgDisc(path);
     const track = firstDataTrack(disc);
     const device = track ? dataTrackDevice(disc, track) : undefined;
     const session = track ? disc.sessions[track.session - 1] : undefined;

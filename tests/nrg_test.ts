@@ -1,0 +1,157 @@
+/**
+ * NRG (Nero) images: our writer (`disc convert X -o Y.nrg`) and reader (`openImage` sniffs the
+ * footer), against the tools here that read NRG: `iat` (byte-exact ISO), `nrg2iso` (the ISO is
+ * the prefix of what it writes), `cd-info` (track list and lead-out). Round trips of a mixed-mode
+ * disc keep every raw sector; damaged images fail with one FormatError naming the chunk.
+ */
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { discTracks, FormatError, loadCueDisc, loadNrgDisc, openImage, readRawSectors } from "../mod.ts";
+import { encodeWavHeader } from "../image/wav.ts";
+import { buildWithDiscwright, REPO_ROOT, run, tempDir, toolTest } from "./_tools.ts";
+
+async function disc(args: string[]) {
+  return await run(Deno.execPath(), ["run", "-A", `${REPO_ROOT}/cli/disc.ts`, ...args], { allowFail: true });
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && a.every((x, i) => x === b[i]);
+}
+
+async function makeIso(dir: string): Promise<string> {
+  await Deno.mkdir(`${dir}/tree`, { recursive: true });
+  await Deno.writeTextFile(`${dir}/tree/hello.txt`, "hello from an NRG\n");
+  await Deno.writeFile(`${dir}/tree/data.bin`, new Uint8Array(300_000).map((_, i) => (i * 131) >>> 3));
+  const iso = `${dir}/data.iso`;
+  assert.equal((await buildWithDiscwright(["-quiet", "-R", "-o", iso, `${dir}/tree`])).code, 0);
+  return iso;
+}
+
+async function makeMixedCue(dir: string): Promise<string> {
+  await makeIso(dir);
+  const pcm = new Uint8Array(320 * 2352).map((_, i) => (i * 7 + (i >> 8)) & 0xff);
+  await Deno.writeFile(`${dir}/a.wav`, new Uint8Array([...encodeWavHeader(pcm.byteLength), ...pcm]));
+  const cue = `${dir}/mixed.cue`;
+  const built = await disc(["cd", "-q", "-o", cue, "--data", `${dir}/tree`, "--audio", `${dir}/a.wav`]);
+  assert.equal(built.code, 0, built.stderr);
+  return cue;
+}
+
+/** cd-info's track list: [number, LSN] pairs, lead-out as 170. */
+function cdInfoTracks(stdout: string): number[][] {
+  return [...stdout.matchAll(/^\s*(\d+): \d\d:\d\d:\d\d\s+(\d+)/gm)].map((m) => [Number(m[1]), Number(m[2])]);
+}
+
+toolTest(
+  "ISO → NRG: iat gives the ISO back byte for byte, nrg2iso's output starts with it, cd-info lists the data track and lead-out; our reader serves the same ISO",
+  ["iat", "nrg2iso", "cd-info"],
+  async () => {
+    await using tmp = await tempDir("nrg-iso-");
+    const iso = await makeIso(tmp.path);
+    const nrg = `${tmp.path}/data.nrg`;
+    const converted = await disc(["convert", iso, "-o", nrg]);
+    assert.equal(converted.code, 0, converted.stderr);
+    const isoBytes = await Deno.readFile(iso);
+    await run("iat", [nrg, `${tmp.path}/iat.iso`]);
+    assert.ok(sameBytes(await Deno.readFile(`${tmp.path}/iat.iso`), isoBytes), "iat: the same ISO");
+    await run("nrg2iso", [nrg, `${tmp.path}/n2i.iso`], { allowFail: true });
+    const n2i = await Deno.readFile(`${tmp.path}/n2i.iso`);
+    assert.ok(sameBytes(n2i.subarray(0, isoBytes.byteLength), isoBytes), "nrg2iso: the ISO comes first");
+    const info = await run("cd-info", ["--no-device-info", "-q", "--nrg-file", nrg], { allowFail: true });
+    assert.deepEqual(cdInfoTracks(info.stdout), [[1, 0], [170, isoBytes.byteLength / 2048]], info.stdout);
+    assert.match(info.stdout, /1: 00:02:00\s+000000 data/);
+    // Ours: sniffed by its footer, the data track is the ISO.
+    const back = `${tmp.path}/back.iso`;
+    assert.equal((await disc(["convert", nrg, "-o", back])).code, 0);
+    assert.ok(sameBytes(await Deno.readFile(back), isoBytes));
+    const listed = await disc(["ls", nrg]);
+    assert.match(listed.stdout, /hello\.txt/);
+  },
+);
+
+toolTest(
+  "mixed-mode CUE → NRG → our reader: the same tracks and every raw sector; cd-info agrees on the track LBAs; NRG → ISO equals the CUE's data track",
+  ["cd-info"],
+  async () => {
+    await using tmp = await tempDir("nrg-mixed-");
+    const cue = await makeMixedCue(tmp.path);
+    const nrg = `${tmp.path}/mixed.nrg`;
+    assert.equal((await disc(["convert", cue, "-o", nrg])).code, 0);
+    const a = loadCueDisc(cue);
+    const b = loadNrgDisc(nrg);
+    const ta = discTracks(a), tb = discTracks(b);
+    assert.deepEqual(
+      tb.map((t) => [t.number, t.mode, t.startLba, t.endLba]),
+      ta.map((t) => [t.number, t.mode, t.startLba, t.endLba]),
+    );
+    assert.equal(b.sessions[0].leadOutLba, a.sessions[0].leadOutLba);
+    for (const t of ta) {
+      const from = Math.max(t.pregapLba, -150);
+      const [x, y] = await Promise.all([
+        readRawSectors(a, from, t.endLba - from),
+        readRawSectors(b, from, t.endLba - from),
+      ]);
+      assert.ok(sameBytes(x.main, y.main), `track ${t.number}: raw sectors differ`);
+    }
+    const info = await run("cd-info", ["--no-device-info", "-q", "--nrg-file", nrg], { allowFail: true });
+    assert.deepEqual(cdInfoTracks(info.stdout), [...ta.map((t) => [t.number, t.startLba]), [
+      170,
+      a.sessions[0].leadOutLba,
+    ]], info.stdout);
+    assert.equal((await disc(["convert", cue, "-o", `${tmp.path}/from-cue.iso`])).code, 0);
+    assert.equal((await disc(["convert", nrg, "-o", `${tmp.path}/from-nrg.iso`])).code, 0);
+    assert.ok(
+      sameBytes(
+        await Deno.readFile(`${tmp.path}/from-cue.iso`),
+        await Deno.readFile(`${tmp.path}/from-nrg.iso`),
+      ),
+    );
+    const shown = await disc(["info", nrg]);
+    assert.match(shown.stdout, /2 track\(s\)/);
+  },
+);
+
+Deno.test("NRG reader: damaged images fail with a FormatError naming the chunk, never another error or a hang", async () => {
+  await using tmp = await tempDir("nrg-fuzz-");
+  const iso = await makeIso(tmp.path);
+  const nrg = `${tmp.path}/good.nrg`;
+  assert.equal((await disc(["convert", iso, "-o", nrg])).code, 0);
+  const good = await Deno.readFile(nrg);
+  const view = new DataView(good.buffer);
+  const chainOffset = Number(view.getBigUint64(good.byteLength - 8));
+  const bad = `${tmp.path}/bad.nrg`;
+  // Truncated: the footer is gone.
+  await Deno.writeFile(bad, good.subarray(0, good.byteLength - 5));
+  assert.throws(() => loadNrgDisc(bad), FormatError);
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(
+        fc.tuple(
+          fc.integer({ min: chainOffset, max: good.byteLength - 1 }),
+          fc.integer({ min: 0, max: 255 }),
+        ),
+        {
+          minLength: 1,
+          maxLength: 6,
+        },
+      ),
+      async (edits) => {
+        const bytes = good.slice();
+        for (const [at, value] of edits) bytes[at] = value;
+        await Deno.writeFile(bad, bytes);
+        try {
+          const loaded = loadNrgDisc(bad);
+          assert.ok(loaded.sessions.length >= 1);
+        } catch (error) {
+          assert.ok(error instanceof FormatError, `${error}`);
+        }
+      },
+    ),
+    { numRuns: 300 },
+  );
+  // And openImage on a damaged chain names the file.
+  const bytes = good.slice();
+  bytes.fill(0x41, chainOffset, chainOffset + 8);
+  await Deno.writeFile(bad, bytes);
+  await assert.rejects(async () => (await openImage(bad)).close(), /bad\.nrg/);
+});
