@@ -155,3 +155,36 @@ Deno.test("NRG reader: damaged images fail with a FormatError naming the chunk, 
   await Deno.writeFile(bad, bytes);
   await assert.rejects(async () => (await openImage(bad)).close(), /bad\.nrg/);
 });
+
+Deno.test("NRG reader: a track-at-once image (ETN2, no stored pregap) built by hand reads as one Mode 1 track", async () => {
+  await using tmp = await tempDir("nrg-tao-");
+  const iso = await Deno.readFile(await makeIso(tmp.path));
+  const chunkOf = (id: string, payload: Uint8Array) => {
+    const out = new Uint8Array(8 + payload.byteLength);
+    out.set(new TextEncoder().encode(id));
+    new DataView(out.buffer).setUint32(4, payload.byteLength);
+    out.set(payload, 8);
+    return out;
+  };
+  const etn = new Uint8Array(32);
+  const etnView = new DataView(etn.buffer);
+  etnView.setBigUint64(0, 0n); // track data at file offset 0
+  etnView.setBigUint64(8, BigInt(iso.byteLength)); // its length
+  etn[19] = 0x00; // mode code: Mode 1, 2048-byte sectors
+  etnView.setUint32(28, iso.byteLength / 2048); // sectors
+  const chain = [
+    chunkOf("ETN2", etn),
+    chunkOf("SINF", Uint8Array.of(0, 0, 0, 1)),
+    chunkOf("END!", new Uint8Array(0)),
+  ];
+  const footer = new Uint8Array(12);
+  footer.set(new TextEncoder().encode("NER5"));
+  new DataView(footer.buffer).setBigUint64(4, BigInt(iso.byteLength));
+  const nrg = `${tmp.path}/tao.nrg`;
+  await Deno.writeFile(nrg, new Uint8Array([...iso, ...chain.flatMap((c) => [...c]), ...footer]));
+  const loaded = loadNrgDisc(nrg);
+  const [track] = discTracks(loaded);
+  assert.deepEqual([track.mode, track.startLba, track.endLba], ["mode1", 0, iso.byteLength / 2048]);
+  assert.equal((await disc(["convert", nrg, "-o", `${tmp.path}/tao.iso`])).code, 0);
+  assert.ok(sameBytes(await Deno.readFile(`${tmp.path}/tao.iso`), iso));
+});
