@@ -212,3 +212,16 @@ export {
   readNrgChunks,
 } from "./image/nrg.ts";
 export { nrgRegions } from "./image/nrg_writer.ts";
+export {
+  GPT_TYPE,
+  isHybridImage,
+  MBR_TYPE_FAT32_LBA,
+  planUsbDdMode,
+  planUsbIsoMode,
+  USB_MIN_ISO_MODE_BYTES,
+  USB_PARTITION_START_LBA,
+  USB_SECTOR_BYTES,
+  type UsbIsoModeRequest,
+  type UsbPlan,
+} from "./authoring/usb/plan.ts";
+export { buildUsbImage, type UsbBuildOptions, type UsbBuildResult } from "./authoring/usb/build.ts";

@@ -12,6 +12,7 @@ import {
   bootTest,
   bootTestJunit,
   buildCd,
+  buildUsbImage,
   cdRequest,
   checkIsoMd5,
   convertImage,
@@ -235,6 +236,51 @@ export async function discMain(args: readonly string[]): Promise<number> {
       for (const note of written.notes) console.error(`disc: note: ${note}`);
       console.log(`wrote ${written.paths.map((p) => `"${p}"`).join(", ")}`);
     });
+
+  program.command("usb")
+    .description(
+      "make a USB stick image from an ISO: dd mode copies it, ISO mode makes a FAT32 partition with its files",
+    )
+    .argument("<iso>")
+    .requiredOption("-o, --output <disk.img>", "the stick image to write")
+    .option("--size <size>", "stick size (bytes, or with K, M, G, T suffix)")
+    .addOption(
+      new Option("--mode <mode>", "dd: copy the (hybrid) ISO; iso: FAT32 with the ISO's files").choices([
+        "iso",
+        "dd",
+      ]).default("iso"),
+    )
+    .addOption(
+      new Option("--table <table>", "partition table of ISO mode").choices(["mbr", "gpt"]).default("mbr"),
+    )
+    .action(
+      async (
+        isoPath: string,
+        opts: { output: string; size?: string; mode: "iso" | "dd"; table: "mbr" | "gpt" },
+      ) => {
+        const diskByteLength = opts.size === undefined ? undefined : parseSize(opts.size);
+        const epoch = Deno.env.get("SOURCE_DATE_EPOCH");
+        const progress = terminalProgress("Writing", false);
+        let result;
+        try {
+          result = await buildUsbImage(isoPath, opts.output, {
+            mode: opts.mode,
+            table: opts.table,
+            diskByteLength,
+            sourceDateEpoch: epoch === undefined ? undefined : Number(epoch),
+            onProgress: progress.update,
+          });
+        } finally {
+          progress.done();
+        }
+        for (const warning of result.warnings) console.error(`disc: usb: warning: ${warning}`);
+        console.log(
+          `wrote "${opts.output}": ${result.diskByteLength} bytes (${opts.mode} mode${
+            opts.mode === "iso" ? `, ${opts.table}` : ""
+          })`,
+        );
+      },
+    );
 
   program.command("serve")
     .description("serve images over NBD and/or iSCSI until interrupted")
@@ -671,6 +717,24 @@ function writableSource(base: { byteLength: number; read(o: number, n: number): 
     read: (offset: number, length: number) => overlay.read(offset, length),
     write: (offset: number, data: Uint8Array) => overlay.write(offset, data),
   };
+}
+
+/** A size given as bytes or with a K/M/G/T suffix (powers of 1024), a multiple of 512. */
+function parseSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?$/i.exec(text.trim());
+  if (!m) throw new UsageError(`Cannot use --size "${text}": give bytes or a number with K, M, G or T`);
+  const scale = {
+    "": 1,
+    K: 2 ** 10,
+    M: 2 ** 20,
+    G: 2 ** 30,
+    T: 2 ** 40,
+  }[m[2].toUpperCase() as "" | "K" | "M" | "G" | "T"];
+  const bytes = Math.floor(Number(m[1]) * scale);
+  if (bytes % 512 !== 0) {
+    throw new UsageError(`Cannot use --size "${text}": ${bytes} bytes is not whole 512-byte sectors`);
+  }
+  return bytes;
 }
 
 function planFolderIso(path: string) {
