@@ -138,7 +138,13 @@ export {
 } from "./image/disc.ts";
 export { dataTrackDevice, firstDataTrack } from "./image/disc_device.ts";
 export { describeDisc, type DiscInfo, type DiscTrackInfo, formatDiscInfo } from "./image/disc_info.ts";
-export { audioTrackPcm, audioTrackWav, convertImage, dataTrackUserData } from "./image/disc_convert.ts";
+export {
+  audioTrackPcm,
+  audioTrackWav,
+  binCueOf,
+  convertImage,
+  dataTrackUserData,
+} from "./image/disc_convert.ts";
 export { MAX_SECTOR_PROBLEMS, type SectorProblem, verifyDiscSectors } from "./image/disc_verify.ts";
 export {
   CUE_TRACK_MODES,

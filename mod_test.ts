@@ -46,6 +46,7 @@ Deno.test("mod.ts: public value exports", () => {
     "addVirtualFile",
     "audioTrackPcm",
     "audioTrackWav",
+    "binCueOf",
     "bootTest",
     "bootTestJunit",
     "buildCd",

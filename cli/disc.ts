@@ -7,6 +7,7 @@
 
 import { Command, CommanderError, Option } from "commander";
 import {
+  binCueOf,
   BlockLun,
   type BootMedia,
   bootTest,
@@ -43,6 +44,7 @@ import {
   planIsoBuild,
   readDeviceBytes,
   regionExport,
+  RegionList,
   UsageError,
   userDataDisc,
   verifyDiscSectors,
@@ -229,6 +231,19 @@ export async function discMain(args: readonly string[]): Promise<number> {
       if (opts.output && /\.nrg$/i.test(opts.output)) {
         await writeRegionsToFile(nrgRegions(opened.disc), opts.output);
         console.log(`wrote "${opts.output}"`);
+        if (!opts.wav) return;
+        opts.output = undefined;
+      }
+      if (opts.output && /\.cue$/i.test(opts.output)) {
+        // OUT.cue + OUT.bin: every track raw, the BIN first, the CUE (which names it) last.
+        const binPath = opts.output.replace(/\.cue$/i, ".bin");
+        const { bin, cue } = binCueOf(opened.disc, binPath.split("/").pop()!);
+        await writeRegionsToFile(bin, binPath);
+        await writeRegionsToFile(
+          new RegionList([{ kind: "bytes", label: "CUE sheet", bytes: new TextEncoder().encode(cue) }]),
+          opts.output,
+        );
+        console.log(`wrote "${binPath}", "${opts.output}"`);
         if (!opts.wav) return;
         opts.output = undefined;
       }

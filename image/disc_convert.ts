@@ -12,7 +12,10 @@ import {
   SECTOR_FORMAT_BYTES,
   SectorFormat,
   TrackMode,
+  type TrackStorage,
 } from "./disc.ts";
+import { readRawSectors } from "./disc_sectors.ts";
+import { encodeDiscCue } from "./cue_writer.ts";
 import { writeRegionsToFile } from "./region_writer.ts";
 import { FormatError } from "./errors.ts";
 import { type Region, RegionList } from "./regions.ts";
@@ -205,4 +208,47 @@ export async function convertImage(
     }
   }
   return { paths, notes };
+}
+
+/**
+ * Any disc as one raw BIN (2352-byte sectors: headers, EDC/ECC made for cooked tracks, pregaps
+ * stored from track 2 on) and its CUE sheet: what `disc convert X -o OUT.cue` writes. Sessions
+ * follow each other in the BIN (REM SESSION in the CUE), their gaps left out. Stored
+ * sub-channel is not carried over (CUE has no place for it).
+ *
+ * @example
+ * ```ts
+ * const { bin, cue } = binCueOf(loadNrgDisc("game.nrg"), "game.bin");
+ * await writeRegionsToFile(bin, "game.bin");
+ * await Deno.writeTextFile("game.cue", cue);
+ * ```
+ */
+export function binCueOf(disc: Disc, binName: string): { bin: RegionList; cue: string } {
+  const regions: Region[] = [];
+  const sessions = disc.sessions.map((session) => ({
+    ...session,
+    tracks: session.tracks.map((track, i) => {
+      const from = i === 0 ? track.startLba : track.pregapLba;
+      const sectorCount = track.endLba - from;
+      for (let lba = from; lba < track.endLba; lba += CONVERT_CHUNK_SECTORS) {
+        const first = lba;
+        const count = Math.min(CONVERT_CHUNK_SECTORS, track.endLba - lba);
+        regions.push({
+          kind: "lazy",
+          label: `track ${track.number}: raw sectors at LBA ${first}`,
+          byteLength: count * AUDIO_SECTOR_BYTES,
+          compute: async () => (await readRawSectors(disc, first, count)).main,
+        });
+      }
+      const storage: TrackStorage = {
+        format: SectorFormat.raw,
+        firstLba: from,
+        sectorCount,
+        regions: new RegionList([]),
+      };
+      return { ...track, storage };
+    }),
+  }));
+  const cue = encodeDiscCue({ ...disc, sessions }, { bin: binName });
+  return { bin: new RegionList(regions), cue };
 }

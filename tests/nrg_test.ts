@@ -188,3 +188,32 @@ Deno.test("NRG reader: a track-at-once image (ETN2, no stored pregap) built by h
   assert.equal((await disc(["convert", nrg, "-o", `${tmp.path}/tao.iso`])).code, 0);
   assert.ok(sameBytes(await Deno.readFile(`${tmp.path}/tao.iso`), iso));
 });
+
+toolTest(
+  "anything → BIN/CUE: CUE → NRG → CUE gives the very same BIN; ISO → BIN/CUE reads back through bchunk and cd-info",
+  ["bchunk", "cd-info"],
+  async () => {
+    await using tmp = await tempDir("bincue-");
+    const cue = await makeMixedCue(tmp.path);
+    const nrg = `${tmp.path}/mixed.nrg`;
+    assert.equal((await disc(["convert", cue, "-o", nrg])).code, 0);
+    const back = await disc(["convert", nrg, "-o", `${tmp.path}/back.cue`]);
+    assert.equal(back.code, 0, back.stderr);
+    assert.ok(
+      sameBytes(await Deno.readFile(`${tmp.path}/back.bin`), await Deno.readFile(`${tmp.path}/mixed.bin`)),
+    );
+    const a = discTracks(loadCueDisc(cue)), b = discTracks(loadCueDisc(`${tmp.path}/back.cue`));
+    assert.deepEqual(
+      b.map((t) => [t.number, t.mode, t.pregapLba, t.startLba, t.endLba]),
+      a.map((t) => [t.number, t.mode, t.pregapLba, t.startLba, t.endLba]),
+    );
+    const iso = `${tmp.path}/data.iso`;
+    assert.equal((await disc(["convert", iso, "-o", `${tmp.path}/iso.cue`])).code, 0);
+    await run("bchunk", [`${tmp.path}/iso.bin`, `${tmp.path}/iso.cue`, `${tmp.path}/bchunk`]);
+    assert.ok(sameBytes(await Deno.readFile(`${tmp.path}/bchunk01.iso`), await Deno.readFile(iso)));
+    const info = await run("cd-info", ["--no-device-info", "-q", "--cue-file", `${tmp.path}/iso.cue`], {
+      allowFail: true,
+    });
+    assert.match(info.stdout, /1: 00:02:00\s+000000 data/);
+  },
+);
