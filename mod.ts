@@ -231,3 +231,4 @@ export {
   type UsbPlan,
 } from "./authoring/usb/plan.ts";
 export { buildUsbImage, type UsbBuildOptions, type UsbBuildResult } from "./authoring/usb/build.ts";
+export { ccdFilesOf, type CcdSections, loadCcdDisc, parseCcd } from "./image/ccd.ts";

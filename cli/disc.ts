@@ -14,6 +14,7 @@ import {
   bootTestJunit,
   buildCd,
   buildUsbImage,
+  ccdFilesOf,
   cdRequest,
   checkIsoMd5,
   convertImage,
@@ -231,6 +232,20 @@ export async function discMain(args: readonly string[]): Promise<number> {
       if (opts.output && /\.nrg$/i.test(opts.output)) {
         await writeRegionsToFile(nrgRegions(opened.disc), opts.output);
         console.log(`wrote "${opts.output}"`);
+        if (!opts.wav) return;
+        opts.output = undefined;
+      }
+      if (opts.output && /\.ccd$/i.test(opts.output)) {
+        // OUT.img and OUT.sub first, the descriptor (which makes the set an image) last.
+        const base = opts.output.replace(/\.ccd$/i, "");
+        const { ccd, img, sub } = ccdFilesOf(opened.disc);
+        await writeRegionsToFile(img, `${base}.img`);
+        await writeRegionsToFile(sub, `${base}.sub`);
+        await writeRegionsToFile(
+          new RegionList([{ kind: "bytes", label: "CCD", bytes: new TextEncoder().encode(ccd) }]),
+          opts.output,
+        );
+        console.log(`wrote "${base}.img", "${base}.sub", "${opts.output}"`);
         if (!opts.wav) return;
         opts.output = undefined;
       }

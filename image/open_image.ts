@@ -21,9 +21,10 @@ import { SourceError } from "./errors.ts";
 import { describeOsError, RegionList } from "./regions.ts";
 import { loadCueDisc } from "./cue_reader.ts";
 import { isNrgFile, loadNrgDisc } from "./nrg.ts";
+import { loadCcdDisc } from "./ccd.ts";
 
 /** Container formats {@link openImage} recognises. */
-export type ImageContainer = "iso" | "cue" | "nrg";
+export type ImageContainer = "iso" | "cue" | "nrg" | "ccd";
 
 /** An opened image. */
 export interface OpenedImage extends Disposable {
@@ -61,6 +62,7 @@ export function sniffContainer(path: string): ImageContainer {
     throw new SourceError(`Cannot open image: ${describeOsError(error)}`, path);
   }
   const isText = head.every((b) => b === 9 || b === 10 || b === 13 || b >= 32);
+  if (isText && /^\s*\[(CloneCD|Disc)\]/im.test(new TextDecoder().decode(head))) return "ccd";
   if (isText && head.byteLength > 0 && CUE_KEYWORD.test(new TextDecoder().decode(head))) return "cue";
   if (/\.cue$/i.test(path) && isText) return "cue";
   if (isNrgFile(path)) return "nrg";
@@ -137,8 +139,12 @@ export function userDataDisc(regions: RegionList): Disc {
  */
 export async function openImage(path: string): Promise<OpenedImage> {
   const container = sniffContainer(path);
-  if (container === "cue" || container === "nrg") {
-    const disc = container === "cue" ? loadCueDisc(path) : loadNrgDisc(path);
+  if (container !== "iso") {
+    const disc = container === "cue"
+      ? loadCueDisc(path)
+      : container === "nrg"
+      ? loadNrgDisc(path)
+      : loadCcdDisc(path);
     const track = firstDataTrack(disc);
     const device = track ? dataTrackDevice(disc, track) : undefined;
     const session = track ? disc.sessions[track.session - 1] : undefined;

@@ -1,0 +1,107 @@
+/**
+ * CloneCD images: `disc convert X -o Y.ccd` writes .ccd/.img/.sub, `openImage` reads them back.
+ * ccd2iso turns our .img of an ISO back into the ISO; a mixed-mode disc survives CUE → CCD →
+ * CUE with the same BIN and the same sub-channel; damaged descriptors fail with one clear error.
+ */
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { discTracks, FormatError, loadCcdDisc, loadCueDisc, readRawSectors, SourceError } from "../mod.ts";
+import { encodeWavHeader } from "../image/wav.ts";
+import { buildWithDiscwright, REPO_ROOT, run, tempDir, toolTest } from "./_tools.ts";
+
+async function disc(args: string[]) {
+  return await run(Deno.execPath(), ["run", "-A", `${REPO_ROOT}/cli/disc.ts`, ...args], { allowFail: true });
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && a.every((x, i) => x === b[i]);
+}
+
+async function makeTree(dir: string): Promise<string> {
+  await Deno.mkdir(`${dir}/tree`, { recursive: true });
+  await Deno.writeTextFile(`${dir}/tree/hello.txt`, "hello from CloneCD\n");
+  await Deno.writeFile(`${dir}/tree/data.bin`, new Uint8Array(200_000).map((_, i) => (i * 29) >>> 2));
+  return `${dir}/tree`;
+}
+
+toolTest("ISO → CloneCD: ccd2iso gives the ISO back; our reader lists its files", ["ccd2iso"], async () => {
+  await using tmp = await tempDir("ccd-iso-");
+  const iso = `${tmp.path}/data.iso`;
+  assert.equal((await buildWithDiscwright(["-quiet", "-R", "-o", iso, await makeTree(tmp.path)])).code, 0);
+  assert.equal((await disc(["convert", iso, "-o", `${tmp.path}/data.ccd`])).code, 0);
+  await run("ccd2iso", [`${tmp.path}/data.img`, `${tmp.path}/back.iso`]);
+  assert.ok(sameBytes(await Deno.readFile(`${tmp.path}/back.iso`), await Deno.readFile(iso)));
+  assert.match((await disc(["ls", `${tmp.path}/data.ccd`])).stdout, /hello\.txt/);
+});
+
+Deno.test("mixed-mode CUE → CloneCD → CUE: the same tracks, BIN and sub-channel", async () => {
+  await using tmp = await tempDir("ccd-mixed-");
+  const tree = await makeTree(tmp.path);
+  const pcm = new Uint8Array(320 * 2352).map((_, i) => (i * 3 + (i >> 7)) & 0xff);
+  await Deno.writeFile(`${tmp.path}/a.wav`, new Uint8Array([...encodeWavHeader(pcm.byteLength), ...pcm]));
+  const cue = `${tmp.path}/mixed.cue`;
+  assert.equal((await disc(["cd", "-q", "-o", cue, "--data", tree, "--audio", `${tmp.path}/a.wav`])).code, 0);
+  const ccd = `${tmp.path}/copy.ccd`;
+  const converted = await disc(["convert", cue, "-o", ccd]);
+  assert.equal(converted.code, 0, converted.stderr);
+  const a = loadCueDisc(cue), b = loadCcdDisc(ccd);
+  const shape = (d: typeof a) =>
+    discTracks(d).map((t) => [t.number, t.mode, t.pregapLba, t.startLba, t.endLba]);
+  assert.deepEqual(shape(b), shape(a));
+  for (const t of discTracks(a)) {
+    const from = Math.max(t.pregapLba, -150);
+    const [x, y] = await Promise.all([
+      readRawSectors(a, from, t.endLba - from, { subchannel: true }),
+      readRawSectors(b, from, t.endLba - from, { subchannel: true }),
+    ]);
+    assert.ok(sameBytes(x.main, y.main), `track ${t.number}: main channel`);
+    assert.ok(sameBytes(x.subchannel!, y.subchannel!), `track ${t.number}: sub-channel`);
+  }
+  assert.equal((await disc(["convert", ccd, "-o", `${tmp.path}/back.cue`])).code, 0);
+  assert.ok(
+    sameBytes(await Deno.readFile(`${tmp.path}/back.bin`), await Deno.readFile(`${tmp.path}/mixed.bin`)),
+  );
+  assert.match((await disc(["verify", ccd])).stdout, /OK: \d+ raw data sectors checked, 0 bad/);
+});
+
+Deno.test("CloneCD reader: bad lines, missing or short .img, damaged entries fail with FormatError or SourceError", async () => {
+  await using tmp = await tempDir("ccd-bad-");
+  const iso = `${tmp.path}/data.iso`;
+  assert.equal((await buildWithDiscwright(["-quiet", "-o", iso, await makeTree(tmp.path)])).code, 0);
+  assert.equal((await disc(["convert", iso, "-o", `${tmp.path}/good.ccd`])).code, 0);
+  const text = await Deno.readTextFile(`${tmp.path}/good.ccd`);
+  const img = await Deno.readFile(`${tmp.path}/good.img`);
+  const write = async (ccdText: string, imgBytes: Uint8Array | null) => {
+    await Deno.writeTextFile(`${tmp.path}/bad.ccd`, ccdText);
+    await Deno.remove(`${tmp.path}/bad.img`).catch(() => {});
+    await Deno.remove(`${tmp.path}/bad.sub`).catch(() => {});
+    if (imgBytes) await Deno.writeFile(`${tmp.path}/bad.img`, imgBytes);
+  };
+  await write(text.replace("[Disc]", "[Disc]\r\nthis is not a key"), img);
+  assert.throws(
+    () => loadCcdDisc(`${tmp.path}/bad.ccd`),
+    (e) => e instanceof FormatError && /bad\.ccd:\d+/.test(e.message),
+  );
+  await write(text, null);
+  assert.throws(() => loadCcdDisc(`${tmp.path}/bad.ccd`), SourceError);
+  await write(text, img.subarray(0, img.byteLength / 2));
+  assert.throws(
+    () => loadCcdDisc(`${tmp.path}/bad.ccd`),
+    (e) => e instanceof FormatError && /runs past/.test(e.message),
+  );
+  await fc.assert(
+    fc.asyncProperty(
+      fc.integer({ min: 0, max: text.length - 1 }),
+      fc.string({ maxLength: 4 }),
+      async (at, insert) => {
+        await write(text.slice(0, at) + insert + text.slice(at + 1), img);
+        try {
+          loadCcdDisc(`${tmp.path}/bad.ccd`);
+        } catch (error) {
+          assert.ok(error instanceof FormatError || error instanceof SourceError, String(error));
+        }
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
