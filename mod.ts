@@ -232,3 +232,4 @@ export {
 } from "./authoring/usb/plan.ts";
 export { buildUsbImage, type UsbBuildOptions, type UsbBuildResult } from "./authoring/usb/build.ts";
 export { ccdFilesOf, type CcdSections, loadCcdDisc, parseCcd } from "./image/ccd.ts";
+export { isMdsFile, loadMdsDisc, MDS_SIGNATURE, mdsFilesOf } from "./image/mds.ts";

@@ -34,6 +34,7 @@ import {
   ISOMD5_FRAGMENT_COUNT,
   type IsoMd5Check,
   type IsoView,
+  mdsFilesOf,
   MemoryOverlay,
   NbdServer,
   nrgRegions,
@@ -232,6 +233,15 @@ export async function discMain(args: readonly string[]): Promise<number> {
       if (opts.output && /\.nrg$/i.test(opts.output)) {
         await writeRegionsToFile(nrgRegions(opened.disc), opts.output);
         console.log(`wrote "${opts.output}"`);
+        if (!opts.wav) return;
+        opts.output = undefined;
+      }
+      if (opts.output && /\.mds$/i.test(opts.output)) {
+        const mdfPath = opts.output.replace(/\.mds$/i, ".mdf");
+        const { mds, mdf } = mdsFilesOf(opened.disc);
+        await writeRegionsToFile(mdf, mdfPath);
+        await writeRegionsToFile(new RegionList([{ kind: "bytes", label: "MDS", bytes: mds }]), opts.output);
+        console.log(`wrote "${mdfPath}", "${opts.output}"`);
         if (!opts.wav) return;
         opts.output = undefined;
       }

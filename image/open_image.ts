@@ -22,9 +22,10 @@ import { describeOsError, RegionList } from "./regions.ts";
 import { loadCueDisc } from "./cue_reader.ts";
 import { isNrgFile, loadNrgDisc } from "./nrg.ts";
 import { loadCcdDisc } from "./ccd.ts";
+import { isMdsFile, loadMdsDisc } from "./mds.ts";
 
 /** Container formats {@link openImage} recognises. */
-export type ImageContainer = "iso" | "cue" | "nrg" | "ccd";
+export type ImageContainer = "iso" | "cue" | "nrg" | "ccd" | "mds";
 
 /** An opened image. */
 export interface OpenedImage extends Disposable {
@@ -66,6 +67,7 @@ export function sniffContainer(path: string): ImageContainer {
   if (isText && head.byteLength > 0 && CUE_KEYWORD.test(new TextDecoder().decode(head))) return "cue";
   if (/\.cue$/i.test(path) && isText) return "cue";
   if (isNrgFile(path)) return "nrg";
+  if (isMdsFile(path)) return "mds";
   return "iso";
 }
 
@@ -144,6 +146,8 @@ export async function openImage(path: string): Promise<OpenedImage> {
       ? loadCueDisc(path)
       : container === "nrg"
       ? loadNrgDisc(path)
+      : container === "mds"
+      ? loadMdsDisc(path)
       : loadCcdDisc(path);
     const track = firstDataTrack(disc);
     const device = track ? dataTrackDevice(disc, track) : undefined;

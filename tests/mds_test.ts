@@ -1,0 +1,82 @@
+/**
+ * Alcohol 120% images: `disc convert X -o Y.mds` writes .mds/.mdf, `openImage` reads them back.
+ * mdf2iso turns our .mdf of an ISO into the ISO; a mixed-mode disc survives CUE → MDS → CUE with
+ * the same BIN; damaged descriptors fail with one FormatError or SourceError.
+ */
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { discTracks, FormatError, loadCueDisc, loadMdsDisc, SourceError } from "../mod.ts";
+import { encodeWavHeader } from "../image/wav.ts";
+import { buildWithDiscwright, REPO_ROOT, run, tempDir, toolTest } from "./_tools.ts";
+
+async function disc(args: string[]) {
+  return await run(Deno.execPath(), ["run", "-A", `${REPO_ROOT}/cli/disc.ts`, ...args], { allowFail: true });
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && a.every((x, i) => x === b[i]);
+}
+
+async function makeTree(dir: string): Promise<string> {
+  await Deno.mkdir(`${dir}/tree`, { recursive: true });
+  await Deno.writeTextFile(`${dir}/tree/hello.txt`, "hello from Alcohol\n");
+  await Deno.writeFile(`${dir}/tree/data.bin`, new Uint8Array(150_000).map((_, i) => (i * 37) >>> 1));
+  return `${dir}/tree`;
+}
+
+toolTest("ISO → MDS/MDF: mdf2iso gives the ISO back; our reader lists its files", ["mdf2iso"], async () => {
+  await using tmp = await tempDir("mds-iso-");
+  const iso = `${tmp.path}/data.iso`;
+  assert.equal((await buildWithDiscwright(["-quiet", "-R", "-o", iso, await makeTree(tmp.path)])).code, 0);
+  assert.equal((await disc(["convert", iso, "-o", `${tmp.path}/data.mds`])).code, 0);
+  await run("mdf2iso", [`${tmp.path}/data.mdf`, `${tmp.path}/back.iso`]);
+  assert.ok(sameBytes(await Deno.readFile(`${tmp.path}/back.iso`), await Deno.readFile(iso)));
+  assert.match((await disc(["ls", `${tmp.path}/data.mds`])).stdout, /hello\.txt/);
+});
+
+Deno.test("mixed-mode CUE → MDS/MDF → CUE: the same tracks and BIN; damaged descriptors fail cleanly", async () => {
+  await using tmp = await tempDir("mds-mixed-");
+  const tree = await makeTree(tmp.path);
+  const pcm = new Uint8Array(320 * 2352).map((_, i) => (i * 5 + (i >> 6)) & 0xff);
+  await Deno.writeFile(`${tmp.path}/a.wav`, new Uint8Array([...encodeWavHeader(pcm.byteLength), ...pcm]));
+  const cue = `${tmp.path}/mixed.cue`;
+  assert.equal((await disc(["cd", "-q", "-o", cue, "--data", tree, "--audio", `${tmp.path}/a.wav`])).code, 0);
+  const mds = `${tmp.path}/copy.mds`;
+  assert.equal((await disc(["convert", cue, "-o", mds])).code, 0);
+  const shape = (d: ReturnType<typeof loadCueDisc>) =>
+    discTracks(d).map((t) => [t.number, t.mode, t.pregapLba, t.startLba, t.endLba]);
+  assert.deepEqual(shape(loadMdsDisc(mds)), shape(loadCueDisc(cue)));
+  assert.equal((await disc(["convert", mds, "-o", `${tmp.path}/back.cue`])).code, 0);
+  assert.ok(
+    sameBytes(await Deno.readFile(`${tmp.path}/back.bin`), await Deno.readFile(`${tmp.path}/mixed.bin`)),
+  );
+
+  const good = await Deno.readFile(mds);
+  const bad = `${tmp.path}/bad.mds`;
+  await Deno.copyFile(`${tmp.path}/copy.mdf`, `${tmp.path}/bad.mdf`);
+  await Deno.writeFile(bad, good.subarray(0, 60));
+  assert.throws(() => loadMdsDisc(bad), FormatError);
+  await Deno.writeFile(bad, good);
+  await Deno.remove(`${tmp.path}/bad.mdf`);
+  assert.throws(() => loadMdsDisc(bad), SourceError);
+  await Deno.copyFile(`${tmp.path}/copy.mdf`, `${tmp.path}/bad.mdf`);
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(
+        fc.tuple(fc.integer({ min: 16, max: good.byteLength - 1 }), fc.integer({ min: 0, max: 255 })),
+        { minLength: 1, maxLength: 5 },
+      ),
+      async (edits) => {
+        const bytes = good.slice();
+        for (const [at, value] of edits) bytes[at] = value;
+        await Deno.writeFile(bad, bytes);
+        try {
+          loadMdsDisc(bad);
+        } catch (error) {
+          assert.ok(error instanceof FormatError || error instanceof SourceError, String(error));
+        }
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
