@@ -233,3 +233,12 @@ export {
 export { buildUsbImage, type UsbBuildOptions, type UsbBuildResult } from "./authoring/usb/build.ts";
 export { ccdFilesOf, type CcdSections, loadCcdDisc, parseCcd } from "./image/ccd.ts";
 export { isMdsFile, loadMdsDisc, MDS_SIGNATURE, mdsFilesOf } from "./image/mds.ts";
+export {
+  type BootReplay,
+  parseXorrisoRemaster,
+  type RemasterAdd,
+  remasterIso,
+  type RemasterOptions,
+  replayBoot,
+  type XorrisoRemasterCommands,
+} from "./authoring/remaster/remaster.ts";

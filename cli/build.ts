@@ -14,7 +14,9 @@ import {
   MKISOFS_HELP,
   MKISOFS_VERSION_TEXT,
   parseMkisofsArgs,
+  parseXorrisoRemaster,
   planIsoBuild,
+  remasterIso,
   UsageError,
   type WriteHooks,
   writeRegionsToFile,
@@ -31,6 +33,17 @@ import { terminalProgress } from "./_progress.ts";
  * ```
  */
 export async function buildMain(args: readonly string[]): Promise<number> {
+  if (args.includes("-indev")) {
+    // xorriso's remastering commands: -indev IN -outdev OUT -boot_image any replay -map … -rm …
+    const commands = parseXorrisoRemaster(args);
+    const notes = await remasterIso(commands.indev, commands.outdev, {
+      add: commands.add,
+      remove: commands.remove,
+      sourceDateEpoch: Deno.env.get("SOURCE_DATE_EPOCH"),
+    });
+    for (const note of notes) console.error(`build: note: ${note}`);
+    return 0;
+  }
   const options = parseMkisofsArgs(args);
   if (options.help) {
     console.log(MKISOFS_HELP);

@@ -47,6 +47,7 @@ import {
   readDeviceBytes,
   regionExport,
   RegionList,
+  remasterIso,
   UsageError,
   userDataDisc,
   verifyDiscSectors,
@@ -321,6 +322,34 @@ export async function discMain(args: readonly string[]): Promise<number> {
         );
       },
     );
+
+  program.command("remaster")
+    .description("rebuild an ISO with files added, replaced or removed, its boot equipment replayed")
+    .argument("<iso>")
+    .requiredOption("-o, --output <iso>", "the new image")
+    .option(
+      "--add <src=dest>",
+      "add or replace: host file or folder SRC at image path DEST (repeatable)",
+      collect,
+      [],
+    )
+    .option("--rm <path>", "remove a file or folder of the image (repeatable)", collect, [])
+    .action(async (isoPath: string, opts: { output: string; add: string[]; rm: string[] }) => {
+      const add = opts.add.map((pair) => {
+        const eq = pair.indexOf("=");
+        if (eq <= 0 || eq === pair.length - 1) {
+          throw new UsageError(`Cannot use --add "${pair}": give SRC=DEST`);
+        }
+        return { source: pair.slice(0, eq), destination: pair.slice(eq + 1) };
+      });
+      const notes = await remasterIso(isoPath, opts.output, {
+        add,
+        remove: opts.rm,
+        sourceDateEpoch: Deno.env.get("SOURCE_DATE_EPOCH"),
+      });
+      for (const note of notes) console.error(`disc: remaster: note: ${note}`);
+      console.log(`wrote "${opts.output}"`);
+    });
 
   program.command("serve")
     .description("serve images over NBD and/or iSCSI until interrupted")

@@ -7,39 +7,11 @@
 import assert from "node:assert/strict";
 import { bootTest } from "../mod.ts";
 import { buildWithDiscwright, buildWithXorriso, run, sha256File, tempDir, toolTest } from "./_tools.ts";
+import { BIOS_MARKER, makeHybridTree, UEFI_MARKER } from "./_hybrid_tree.ts";
 
 const ISOHDPFX = "/usr/lib/ISOLINUX/isohdpfx.bin";
 const OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd";
 const MTOOLS_ENV = { MTOOLS_SKIP_CHECK: "1" };
-const BIOS_MARKER = "Loading nothing";
-const UEFI_MARKER = "DISCWRIGHT-GRUB-EFI-OK";
-
-/** isolinux (BIOS) + a FAT image holding a GRUB EFI application that prints UEFI_MARKER on COM1. */
-async function makeHybridTree(root: string, work: string): Promise<void> {
-  await Deno.mkdir(`${root}/isolinux`, { recursive: true });
-  await Deno.copyFile("/usr/lib/ISOLINUX/isolinux.bin", `${root}/isolinux/isolinux.bin`);
-  await Deno.copyFile("/usr/lib/syslinux/modules/bios/ldlinux.c32", `${root}/isolinux/ldlinux.c32`);
-  await Deno.writeTextFile(`${root}/isolinux/isolinux.cfg`, "SERIAL 0 115200\nPROMPT 0\nDEFAULT nothing\n");
-  await Deno.writeTextFile(
-    `${work}/grub.cfg`,
-    `serial --unit=0 --speed=115200\nterminal_output serial console\necho ${UEFI_MARKER}\nsleep 1\nhalt\n`,
-  );
-  await run("grub-mkstandalone", [
-    "-O",
-    "x86_64-efi",
-    "-o",
-    `${work}/BOOTX64.EFI`,
-    `boot/grub/grub.cfg=${work}/grub.cfg`,
-  ]);
-  await run("mkfs.fat", ["-C", "-n", "EFIBOOT", `${root}/efiboot.img`, "16384"]);
-  await run("mmd", ["-i", `${root}/efiboot.img`, "::/EFI", "::/EFI/BOOT"], { env: MTOOLS_ENV });
-  await run("mcopy", ["-i", `${root}/efiboot.img`, `${work}/BOOTX64.EFI`, "::/EFI/BOOT/"], {
-    env: MTOOLS_ENV,
-  });
-  await Deno.copyFile(`${root}/efiboot.img`, `${work}/efi-appended.img`);
-  await Deno.writeTextFile(`${root}/readme.txt`, "hybrid\n");
-}
-
 const BIOS_ENTRY = [
   "-b",
   "isolinux/isolinux.bin",
