@@ -242,3 +242,11 @@ export {
   replayBoot,
   type XorrisoRemasterCommands,
 } from "./authoring/remaster/remaster.ts";
+export {
+  type ByteReader,
+  describeRawImage,
+  FLOPPY_SIZES,
+  formatRawImageInfo,
+  type RawImageInfo,
+  type RawPartition,
+} from "./image/raw_image.ts";

@@ -20,6 +20,7 @@ import {
   convertImage,
   describeDisc,
   describeIso,
+  describeRawImage,
   type Disc,
   DISCWRIGHT_VERSION,
   extractIso,
@@ -27,6 +28,7 @@ import {
   formatDiscInfo,
   FormatError,
   formatIsoInfo,
+  formatRawImageInfo,
   imageBytes,
   IscsiTarget,
   isoBuildRequest,
@@ -101,8 +103,24 @@ export async function discMain(args: readonly string[]): Promise<number> {
     .action(async (imagePath: string, opts: { json?: boolean }) => {
       using opened = await openImage(imagePath);
       if (opened.container === "iso") {
-        const info = await describeIso(await openIso(opened.dataDevice!));
-        console.log(opts.json ? JSON.stringify(info, null, 2) : formatIsoInfo(info));
+        // A plain image: the ISO 9660 volume if there is one, and any partition table (a hybrid
+        // ISO, a disk or USB image, a floppy).
+        const device = opened.dataDevice!;
+        const size = device.blockCount * device.blockByteLength;
+        const read = (at: number, length: number) =>
+          at >= size
+            ? Promise.resolve(new Uint8Array(0))
+            : readDeviceBytes(device, at, Math.min(length, size - at));
+        const raw = await describeRawImage(read, size);
+        const pvd = await read(16 * 2048 + 1, 5);
+        const info = String.fromCharCode(...pvd) === "CD001"
+          ? await describeIso(await openIso(device))
+          : undefined;
+        if (opts.json) console.log(JSON.stringify(info ? { ...info, rawImage: raw } : raw, null, 2));
+        else {
+          if (info) console.log(formatIsoInfo(info));
+          if (!info || raw.table !== "none") console.log(`${info ? "\n" : ""}${formatRawImageInfo(raw)}`);
+        }
         return;
       }
       const disc = describeDisc(opened.disc);
@@ -240,8 +258,7 @@ export async function discMain(args: readonly string[]): Promise<number> {
       if (opts.output && /\.mds$/i.test(opts.output)) {
         const mdfPath = opts.output.replace(/\.mds$/i, ".mdf");
         const { mds, mdf } = mdsFilesOf(opened.disc);
-        await writeRegionsToFile(mdf, mdfPath);
-        await writeRegionsToFile(new RegionList([{ kind: "bytes", label: "MDS", bytes: mds }]), opts.output);
+        await writeAllOrNothing([[mdf, mdfPath], [bytesRegions(mds), opts.output]]);
         console.log(`wrote "${mdfPath}", "${opts.output}"`);
         if (!opts.wav) return;
         opts.output = undefined;
@@ -250,12 +267,11 @@ export async function discMain(args: readonly string[]): Promise<number> {
         // OUT.img and OUT.sub first, the descriptor (which makes the set an image) last.
         const base = opts.output.replace(/\.ccd$/i, "");
         const { ccd, img, sub } = ccdFilesOf(opened.disc);
-        await writeRegionsToFile(img, `${base}.img`);
-        await writeRegionsToFile(sub, `${base}.sub`);
-        await writeRegionsToFile(
-          new RegionList([{ kind: "bytes", label: "CCD", bytes: new TextEncoder().encode(ccd) }]),
-          opts.output,
-        );
+        await writeAllOrNothing([
+          [img, `${base}.img`],
+          [sub, `${base}.sub`],
+          [bytesRegions(new TextEncoder().encode(ccd)), opts.output],
+        ]);
         console.log(`wrote "${base}.img", "${base}.sub", "${opts.output}"`);
         if (!opts.wav) return;
         opts.output = undefined;
@@ -264,11 +280,7 @@ export async function discMain(args: readonly string[]): Promise<number> {
         // OUT.cue + OUT.bin: every track raw, the BIN first, the CUE (which names it) last.
         const binPath = opts.output.replace(/\.cue$/i, ".bin");
         const { bin, cue } = binCueOf(opened.disc, binPath.split("/").pop()!);
-        await writeRegionsToFile(bin, binPath);
-        await writeRegionsToFile(
-          new RegionList([{ kind: "bytes", label: "CUE sheet", bytes: new TextEncoder().encode(cue) }]),
-          opts.output,
-        );
+        await writeAllOrNothing([[bin, binPath], [bytesRegions(new TextEncoder().encode(cue)), opts.output]]);
         console.log(`wrote "${binPath}", "${opts.output}"`);
         if (!opts.wav) return;
         opts.output = undefined;
@@ -786,6 +798,24 @@ function writableSource(base: { byteLength: number; read(o: number, n: number): 
     read: (offset: number, length: number) => overlay.read(offset, length),
     write: (offset: number, data: Uint8Array) => overlay.write(offset, data),
   };
+}
+
+/** Writes several files of one image (each through a temporary name); on a failure none is left. */
+async function writeAllOrNothing(files: [RegionList, string][]): Promise<void> {
+  const written: string[] = [];
+  try {
+    for (const [regions, path] of files) {
+      await writeRegionsToFile(regions, path);
+      written.push(path);
+    }
+  } catch (error) {
+    for (const path of written) await Deno.remove(path).catch(() => {});
+    throw error;
+  }
+}
+
+function bytesRegions(bytes: Uint8Array): RegionList {
+  return new RegionList([{ kind: "bytes", label: "descriptor", bytes }]);
 }
 
 /** A size given as bytes or with a K/M/G/T suffix (powers of 1024), a multiple of 512. */

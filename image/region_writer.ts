@@ -226,8 +226,14 @@ export async function writeRegionsToFile(
     ok = true;
   } finally {
     file.close();
-    if (ok) await Deno.rename(temp, path);
-    else await Deno.remove(temp).catch(() => {});
+    if (ok) {
+      try {
+        await Deno.rename(temp, path);
+      } catch (error) {
+        await Deno.remove(temp).catch(() => {}); // the name is taken (a folder, no permission): nothing left
+        throw new SourceError(`Cannot write the image: ${describeOsError(error)}`, path, { cause: error });
+      }
+    } else await Deno.remove(temp).catch(() => {});
   }
 }
 

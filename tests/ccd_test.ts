@@ -105,3 +105,16 @@ Deno.test("CloneCD reader: bad lines, missing or short .img, damaged entries fai
     { numRuns: 200 },
   );
 });
+
+Deno.test("disc convert to a multi-file image leaves nothing behind when one of its files cannot be written", async () => {
+  await using tmp = await tempDir("ccd-atomic-");
+  const iso = `${tmp.path}/data.iso`;
+  assert.equal((await buildWithDiscwright(["-quiet", "-o", iso, await makeTree(tmp.path)])).code, 0);
+  await Deno.mkdir(`${tmp.path}/out.sub`); // the .sub cannot take this name
+  const failed = await disc(["convert", iso, "-o", `${tmp.path}/out.ccd`]);
+  assert.equal(failed.code, 1, failed.stdout);
+  const left = [...Deno.readDirSync(tmp.path)].map((e) => e.name).filter((n) =>
+    n.startsWith("out") || n.startsWith(".")
+  );
+  assert.deepEqual(left, ["out.sub"], "only the folder that was there");
+});
