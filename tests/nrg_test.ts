@@ -217,3 +217,64 @@ toolTest(
     assert.match(info.stdout, /1: 00:02:00\s+000000 data/);
   },
 );
+
+toolTest(
+  "disc serve takes NRG, CloneCD and Alcohol images: over NBD each serves its data track byte for byte; over iSCSI the MMC drive reports its TOC",
+  ["qemu-img", "iscsi-readcapacity16"],
+  async () => {
+    await using tmp = await tempDir("serve-formats-");
+    const cue = await makeMixedCue(tmp.path);
+    const images = [`${tmp.path}/m.nrg`, `${tmp.path}/m.ccd`, `${tmp.path}/m.mds`];
+    for (const image of images) assert.equal((await disc(["convert", cue, "-o", image])).code, 0);
+    assert.equal((await disc(["convert", cue, "-o", `${tmp.path}/data-track.iso`])).code, 0);
+    const want = await Deno.readFile(`${tmp.path}/data-track.iso`);
+    const server = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        `${REPO_ROOT}/cli/disc.ts`,
+        "serve",
+        ...images,
+        "--nbd",
+        "127.0.0.1:0",
+        "--iscsi",
+        "127.0.0.1:0",
+      ],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    try {
+      const reader = server.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      let out = "";
+      while ((out.match(/:\/\//g) ?? []).length < 6) {
+        const { value, done } = await reader.read();
+        assert.ok(!done, out);
+        out += value;
+      }
+      reader.releaseLock();
+      const urls = out.trim().split("\n");
+      for (const url of urls.filter((u) => u.startsWith("nbd://"))) {
+        const copy = `${tmp.path}/copy.raw`;
+        await run("qemu-img", ["convert", "-f", "raw", "-O", "raw", url, copy]);
+        const got = await Deno.readFile(copy);
+        // The export is the data track's blocks from LBA 0; the ISO is its first part.
+        assert.ok(sameBytes(got.subarray(0, want.byteLength), want), `${url}: data track`);
+      }
+      for (const url of urls.filter((u) => u.startsWith("iscsi://"))) {
+        const capacity = await run("iscsi-readcapacity16", [url]);
+        assert.match(capacity.stdout, /LOGICAL BLOCK LENGTH IN BYTES:2048/, url);
+        const lastLba = loadCueDisc(cue).sessions[0].leadOutLba - 1;
+        assert.match(
+          capacity.stdout,
+          new RegExp(`RETURNED LOGICAL BLOCK ADDRESS:${lastLba}\\b`),
+          `${url}: the lead-out - 1`,
+        );
+      }
+    } finally {
+      await server.stdin.close().catch(() => {});
+      server.kill("SIGTERM");
+      await server.status;
+    }
+  },
+);
