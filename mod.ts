@@ -250,3 +250,4 @@ export {
   type RawImageInfo,
   type RawPartition,
 } from "./image/raw_image.ts";
+export { loadCdrdaoToc } from "./image/cdrdao_toc_reader.ts";

@@ -100,6 +100,7 @@ Deno.test("mod.ts: public value exports", () => {
     "isoFileDisc",
     "lbaToMsf",
     "loadCcdDisc",
+    "loadCdrdaoToc",
     "loadCueDisc",
     "loadMdsDisc",
     "loadNrgDisc",

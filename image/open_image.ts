@@ -23,9 +23,10 @@ import { loadCueDisc } from "./cue_reader.ts";
 import { isNrgFile, loadNrgDisc } from "./nrg.ts";
 import { loadCcdDisc } from "./ccd.ts";
 import { isMdsFile, loadMdsDisc } from "./mds.ts";
+import { loadCdrdaoToc } from "./cdrdao_toc_reader.ts";
 
 /** Container formats {@link openImage} recognises. */
-export type ImageContainer = "iso" | "cue" | "nrg" | "ccd" | "mds";
+export type ImageContainer = "iso" | "cue" | "nrg" | "ccd" | "mds" | "toc";
 
 /** An opened image. */
 export interface OpenedImage extends Disposable {
@@ -64,6 +65,13 @@ export function sniffContainer(path: string): ImageContainer {
   }
   const isText = head.every((b) => b === 9 || b === 10 || b === 13 || b >= 32);
   if (isText && /^\s*\[(CloneCD|Disc)\]/im.test(new TextDecoder().decode(head))) return "ccd";
+  const tocText = isText ? new TextDecoder().decode(head) : "";
+  if (
+    /^\s*(CD_DA|CD_ROM|CD_ROM_XA|CD_I)\s*$/m.test(tocText) ||
+    (/\.toc$/i.test(path) && /\bTRACK\s+(AUDIO|MODE)/.test(tocText))
+  ) {
+    return "toc";
+  }
   if (isText && head.byteLength > 0 && CUE_KEYWORD.test(new TextDecoder().decode(head))) return "cue";
   if (/\.cue$/i.test(path) && isText) return "cue";
   if (isNrgFile(path)) return "nrg";
@@ -148,6 +156,8 @@ export async function openImage(path: string): Promise<OpenedImage> {
       ? loadNrgDisc(path)
       : container === "mds"
       ? loadMdsDisc(path)
+      : container === "toc"
+      ? loadCdrdaoToc(path)
       : loadCcdDisc(path);
     const track = firstDataTrack(disc);
     const device = track ? dataTrackDevice(disc, track) : undefined;

@@ -1,0 +1,84 @@
+/**
+ * cdrdao TOC files as images: the .toc that `disc cd --toc` writes reads back as the same disc
+ * as its CUE (tracks, LBAs, every raw sector through the BIN), cdrdao's own `show-toc` agrees on
+ * the track starts, and damaged TOC text fails with one FormatError naming the line.
+ */
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { discTracks, FormatError, loadCdrdaoToc, loadCueDisc, SourceError } from "../mod.ts";
+import { encodeWavHeader } from "../image/wav.ts";
+import { REPO_ROOT, run, tempDir, toolTest } from "./_tools.ts";
+
+async function disc(args: string[]) {
+  return await run(Deno.execPath(), ["run", "-A", `${REPO_ROOT}/cli/disc.ts`, ...args], { allowFail: true });
+}
+
+async function makeDisc(dir: string): Promise<string> {
+  await Deno.mkdir(`${dir}/tree`, { recursive: true });
+  await Deno.writeTextFile(`${dir}/tree/a.txt`, "from a TOC\n");
+  const pcm = new Uint8Array(320 * 2352).map((_, i) => (i * 11 + (i >> 9)) & 0xff);
+  await Deno.writeFile(`${dir}/a.wav`, new Uint8Array([...encodeWavHeader(pcm.byteLength), ...pcm]));
+  const cue = `${dir}/d.cue`;
+  const built = await disc([
+    "cd",
+    "-q",
+    "-o",
+    cue,
+    "--data",
+    `${dir}/tree`,
+    "--audio",
+    `${dir}/a.wav`,
+    "--toc",
+    "--title",
+    "T",
+  ]);
+  assert.equal(built.code, 0, built.stderr);
+  return cue;
+}
+
+toolTest("a cdrdao TOC reads as the same disc as its CUE; cdrdao show-toc agrees on the track starts", [
+  "cdrdao",
+], async () => {
+  await using tmp = await tempDir("toc-read-");
+  const cue = await makeDisc(tmp.path);
+  const toc = cue.replace(/\.cue$/, ".toc");
+  const a = loadCueDisc(cue), b = loadCdrdaoToc(toc);
+  const shape = (d: typeof a) =>
+    discTracks(d).map((t) => [t.number, t.mode, t.pregapLba, t.startLba, t.endLba]);
+  assert.deepEqual(shape(b), shape(a));
+  assert.equal((await disc(["convert", toc, "-o", `${tmp.path}/back.cue`])).code, 0);
+  const [x, y] = [await Deno.readFile(`${tmp.path}/back.bin`), await Deno.readFile(`${tmp.path}/d.bin`)];
+  assert.ok(x.byteLength === y.byteLength && x.every((v, i) => v === y[i]), "the same raw sectors");
+  const shown = await run("cdrdao", ["show-toc", toc], { allowFail: true });
+  const starts = [...shown.stdout.matchAll(/START\s+\d\d:\d\d:\d\d\(\s*(\d+)\)/g)].map((m) => Number(m[1]));
+  assert.deepEqual(starts, discTracks(b).map((t) => t.startLba), shown.stdout);
+  assert.match((await disc(["ls", toc])).stdout, /a\.txt/);
+});
+
+Deno.test("cdrdao TOC reader: unknown keywords, bad lengths, missing files fail with one error naming the line", async () => {
+  await using tmp = await tempDir("toc-bad-");
+  await Deno.writeFile(`${tmp.path}/d.bin`, new Uint8Array(2352 * 400));
+  const good =
+    'CD_ROM\nTRACK MODE1_RAW\nDATAFILE "d.bin" #0 00:04:00\nTRACK AUDIO\nFILE "d.bin" SWAP #705600 0 00:01:00\nSTART 00:00:30\n';
+  const write = (text: string) => Deno.writeTextFileSync(`${tmp.path}/x.toc`, text);
+  write(good);
+  const loaded = loadCdrdaoToc(`${tmp.path}/x.toc`);
+  assert.deepEqual(discTracks(loaded).map((t) => [t.startLba, t.endLba]), [[0, 300], [330, 375]]);
+  write(good.replace("TRACK AUDIO", "TRACK AUDIO\nWOBBLE"));
+  assert.throws(() => loadCdrdaoToc(`${tmp.path}/x.toc`), /x\.toc:5: "WOBBLE"/);
+  write(good.replace("00:04:00", "00:09:00"));
+  assert.throws(() => loadCdrdaoToc(`${tmp.path}/x.toc`), /x\.toc:3: .* run past/);
+  write(good.replace('"d.bin" #0', '"nope.bin" #0'));
+  assert.throws(() => loadCdrdaoToc(`${tmp.path}/x.toc`), SourceError);
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: good.length - 1 }), fc.string({ maxLength: 3 }), (at, insert) => {
+      write(good.slice(0, at) + insert + good.slice(at + 1));
+      try {
+        loadCdrdaoToc(`${tmp.path}/x.toc`);
+      } catch (error) {
+        assert.ok(error instanceof FormatError || error instanceof SourceError, String(error));
+      }
+    }),
+    { numRuns: 300 },
+  );
+});
