@@ -278,3 +278,82 @@ toolTest(
     }
   },
 );
+
+Deno.test("NRG reader: a v1 image (NERO footer, CUES with MSF, DAOI with 32-bit offsets) built by hand", async () => {
+  await using tmp = await tempDir("nrg-v1-");
+  const iso = await Deno.readFile(await makeIso(tmp.path));
+  const sectors = iso.byteLength / 2048;
+  const pregap = new Uint8Array(150 * 2048);
+  const chunkOf = (id: string, payload: Uint8Array) => {
+    const out = new Uint8Array(8 + payload.byteLength);
+    out.set(new TextEncoder().encode(id));
+    new DataView(out.buffer).setUint32(4, payload.byteLength);
+    out.set(payload, 8);
+    return out;
+  };
+  // CUES: lead-in, track 1 index 0 and 1, lead-out; addresses as absolute M S F (binary).
+  const msf = (
+    lba: number,
+  ) => [Math.floor((lba + 150) / 4500), Math.floor((lba + 150) / 75) % 60, (lba + 150) % 75];
+  const cues = Uint8Array.from([
+    ...[0x41, 0x00, 0x00, 0, 0, ...msf(-150)],
+    ...[0x41, 0x01, 0x00, 0, 0, ...msf(-150)],
+    ...[0x41, 0x01, 0x01, 0, 0, ...msf(0)],
+    ...[0x41, 0xaa, 0x01, 0, 0, ...msf(sectors)],
+  ]);
+  const daoi = new Uint8Array(22 + 30);
+  const view = new DataView(daoi.buffer);
+  daoi[20] = 1; // first track
+  daoi[21] = 1; // last track
+  view.setUint16(22 + 12, 2048); // sector size
+  daoi[22 + 14] = 0x00; // mode code: Mode 1, 2048
+  view.setUint32(22 + 18, 0); // index 0 offset
+  view.setUint32(22 + 22, pregap.byteLength); // index 1 offset
+  view.setUint32(22 + 26, pregap.byteLength + iso.byteLength); // end offset
+  const chain = [chunkOf("CUES", cues), chunkOf("DAOI", daoi), chunkOf("END!", new Uint8Array(0))];
+  const footer = new Uint8Array(8);
+  footer.set(new TextEncoder().encode("NERO"));
+  new DataView(footer.buffer).setUint32(4, pregap.byteLength + iso.byteLength);
+  const nrg = `${tmp.path}/v1.nrg`;
+  await Deno.writeFile(nrg, new Uint8Array([...pregap, ...iso, ...chain.flatMap((c) => [...c]), ...footer]));
+  const [track] = discTracks(loadNrgDisc(nrg));
+  assert.deepEqual([track.mode, track.pregapLba, track.startLba, track.endLba], ["mode1", -150, 0, sectors]);
+  assert.equal((await disc(["convert", nrg, "-o", `${tmp.path}/v1.iso`])).code, 0);
+  assert.ok(sameBytes(await Deno.readFile(`${tmp.path}/v1.iso`), iso));
+});
+
+Deno.test("NRG with two sessions (a CD-Extra): written and read back with the same sessions, tracks and sectors", async () => {
+  await using tmp = await tempDir("nrg-extra-");
+  await makeIso(tmp.path);
+  const pcm = new Uint8Array(320 * 2352).map((_, i) => (i * 13) & 0xff);
+  await Deno.writeFile(`${tmp.path}/a.wav`, new Uint8Array([...encodeWavHeader(pcm.byteLength), ...pcm]));
+  const cue = `${tmp.path}/extra.cue`;
+  const built = await disc([
+    "cd",
+    "-q",
+    "-o",
+    cue,
+    "--cd-extra",
+    "--data",
+    `${tmp.path}/tree`,
+    "--audio",
+    `${tmp.path}/a.wav`,
+  ]);
+  assert.equal(built.code, 0, built.stderr);
+  const nrg = `${tmp.path}/extra.nrg`;
+  assert.equal((await disc(["convert", cue, "-o", nrg])).code, 0);
+  const a = loadCueDisc(cue), b = loadNrgDisc(nrg);
+  const shape = (d: typeof a) =>
+    d.sessions.map((
+      s,
+    ) => [s.number, s.leadOutLba, s.tracks.map((t) => [t.number, t.mode, t.startLba, t.endLba])]);
+  assert.deepEqual(shape(b), shape(a));
+  for (const t of discTracks(a)) {
+    const [x, y] = await Promise.all([
+      readRawSectors(a, t.startLba, t.endLba - t.startLba),
+      readRawSectors(b, t.startLba, t.endLba - t.startLba),
+    ]);
+    assert.ok(sameBytes(x.main, y.main), `track ${t.number}`);
+  }
+  assert.match((await disc(["ls", nrg])).stdout, /hello\.txt/);
+});
