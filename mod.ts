@@ -251,3 +251,4 @@ export {
   type RawPartition,
 } from "./image/raw_image.ts";
 export { loadCdrdaoToc } from "./image/cdrdao_toc_reader.ts";
+export { type ByteStream, memoryStreamPair, ProtocolError } from "./emulate/tcp.ts";

@@ -8,6 +8,78 @@
 export class ProtocolError extends Error {}
 
 /**
+ * What a protocol loop needs of its connection: a TCP `Deno.Conn`, or an in-memory stream in
+ * unit tests ({@link memoryStreamPair}).
+ */
+export type ByteStream = Pick<Deno.Conn, "read" | "write" | "close"> & { readonly remoteAddr?: Deno.Addr };
+
+/**
+ * Two connected in-memory byte streams: what one writes the other reads. Closing either ends
+ * both directions (reads then return null, as after a TCP close).
+ *
+ * @example
+ * ```ts
+ * const [client, server] = memoryStreamPair();
+ * void target.serveStream(server);
+ * await client.write(loginRequest);
+ * ```
+ */
+export function memoryStreamPair(): [ByteStream, ByteStream] {
+  const a = new MemoryStream(), b = new MemoryStream();
+  a.peer = b;
+  b.peer = a;
+  return [a, b];
+}
+
+class MemoryStream {
+  peer!: MemoryStream;
+  readonly remoteAddr: Deno.NetAddr = { transport: "tcp", hostname: "memory", port: 0 };
+  #chunks: Uint8Array[] = [];
+  #waiting: (() => void) | undefined;
+  #closed = false;
+
+  async read(into: Uint8Array): Promise<number | null> {
+    while (this.#chunks.length === 0) {
+      if (this.#closed) return null;
+      await new Promise<void>((resolve) => this.#waiting = resolve);
+    }
+    const chunk = this.#chunks[0];
+    const n = Math.min(chunk.byteLength, into.byteLength);
+    into.set(chunk.subarray(0, n));
+    if (n === chunk.byteLength) this.#chunks.shift();
+    else this.#chunks[0] = chunk.subarray(n);
+    return n;
+  }
+
+  write(bytes: Uint8Array): Promise<number> {
+    if (this.#closed) return Promise.reject(new Deno.errors.BrokenPipe("the stream is closed"));
+    this.peer.#deliver(bytes.slice());
+    return Promise.resolve(bytes.byteLength);
+  }
+
+  close(): void {
+    this.#end();
+    this.peer.#end();
+  }
+
+  #deliver(bytes: Uint8Array): void {
+    this.#chunks.push(bytes);
+    this.#wake();
+  }
+
+  #end(): void {
+    this.#closed = true;
+    this.#wake();
+  }
+
+  #wake(): void {
+    const waiting = this.#waiting;
+    this.#waiting = undefined;
+    waiting?.();
+  }
+}
+
+/**
  * Reads exact byte counts from a connection, whatever sizes its reads return.
  *
  * @example
@@ -17,7 +89,7 @@ export class ProtocolError extends Error {}
  */
 export class ExactReader {
   #pending = new Uint8Array(0);
-  constructor(readonly conn: Deno.Conn) {}
+  constructor(readonly conn: ByteStream) {}
 
   /** Exactly `byteLength` bytes, or undefined when the peer closed before sending any. */
   async read(byteLength: number): Promise<Uint8Array | undefined> {
@@ -51,7 +123,7 @@ export class ExactReader {
  * await writeAll(conn, header, data);
  * ```
  */
-export async function writeAll(conn: Deno.Conn, ...parts: Uint8Array[]): Promise<void> {
+export async function writeAll(conn: ByteStream, ...parts: Uint8Array[]): Promise<void> {
   for (const part of parts) {
     let done = 0;
     while (done < part.byteLength) done += await conn.write(part.subarray(done));

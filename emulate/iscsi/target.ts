@@ -11,7 +11,7 @@
  * @module
  */
 
-import { Acceptor, ExactReader, ProtocolError, writeAll } from "../tcp.ts";
+import { Acceptor, type ByteStream, ExactReader, ProtocolError, writeAll } from "../tcp.ts";
 import {
   type Bhs,
   BHS_BYTES,
@@ -94,7 +94,7 @@ class Connection {
   readonly deferred: Pdu[] = [];
   /** Target transfer tags of R2Ts, never 0xFFFFFFFF. */
   nextTransferTag = 1;
-  constructor(readonly conn: Deno.Conn, readonly reader: ExactReader, readonly id: number) {}
+  constructor(readonly conn: ByteStream, readonly reader: ExactReader, readonly id: number) {}
 
   get maxCmdSn(): number {
     return (this.expCmdSn + CMD_WINDOW - 1) >>> 0;
@@ -232,8 +232,29 @@ export class IscsiTarget implements AsyncDisposable {
     await this.close();
   }
 
-  async #serve(conn: Deno.Conn, id: number): Promise<void> {
-    const peer = conn.remoteAddr as Deno.NetAddr;
+  /**
+   * Runs the protocol on an already-open stream until it closes (what the listener does for each
+   * TCP connection; unit tests pass an in-memory stream).
+   *
+   * @example
+   * ```ts
+   * const [client, server] = memoryStreamPair();
+   * const served = target.serveStream(server);
+   * ```
+   */
+  serveStream(stream: ByteStream): Promise<void> {
+    return this.#serve(stream, 1_000_000 + this.#streams++).finally(() => {
+      try {
+        stream.close();
+      } catch {
+        // already closed
+      }
+    });
+  }
+  #streams = 0;
+
+  async #serve(conn: ByteStream, id: number): Promise<void> {
+    const peer = (conn.remoteAddr ?? { hostname: "memory", port: 0 }) as Deno.NetAddr;
     const who = `iscsi: connection ${id} from ${peer.hostname}:${peer.port}`;
     const c = new Connection(conn, new ExactReader(conn), id);
     try {
