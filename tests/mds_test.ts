@@ -80,3 +80,43 @@ Deno.test("mixed-mode CUE → MDS/MDF → CUE: the same tracks and BIN; damaged 
     { numRuns: 300 },
   );
 });
+
+Deno.test("MDS reader: a DVD descriptor (2048-byte sectors, the track length in the extra-block field) built by hand", async () => {
+  await using tmp = await tempDir("mds-dvd-");
+  const iso = `${tmp.path}/data.iso`;
+  assert.equal((await buildWithDiscwright(["-quiet", "-R", "-o", iso, await makeTree(tmp.path)])).code, 0);
+  const data = await Deno.readFile(iso);
+  const sectors = data.byteLength / 2048;
+  await Deno.writeFile(`${tmp.path}/dvd.mdf`, data);
+  const mds = new Uint8Array(88 + 24 + 80 + 16 + 6);
+  const view = new DataView(mds.buffer);
+  mds.set(new TextEncoder().encode("MEDIA DESCRIPTOR"), 0);
+  mds[16] = 1; // version 1.5
+  mds[17] = 5;
+  view.setUint16(18, 0x10, true); // DVD-ROM
+  view.setUint16(20, 1, true); // one session
+  view.setUint32(80, 88, true); // session blocks
+  view.setInt32(88, 0, true); // session start
+  view.setInt32(88 + 4, sectors, true); // session end
+  view.setUint16(88 + 8, 1, true); // session 1
+  mds[88 + 10] = 1; // one block
+  view.setUint16(88 + 12, 1, true);
+  view.setUint16(88 + 14, 1, true);
+  view.setUint32(88 + 20, 112, true); // track blocks at 112
+  mds[112] = 0x02; // DVD track (Mode 1 nibble)
+  mds[112 + 2] = 0x14;
+  mds[112 + 4] = 1; // POINT 1
+  view.setUint32(112 + 12, sectors, true); // DVD: the track length
+  view.setUint16(112 + 16, 2048, true);
+  view.setUint32(112 + 36, 0, true);
+  view.setBigUint64(112 + 40, 0n, true);
+  view.setUint32(112 + 48, 1, true);
+  view.setUint32(112 + 52, 192, true); // footer at 192
+  view.setUint32(192, 208, true); // file name at 208
+  mds.set(new TextEncoder().encode("*.mdf"), 208);
+  await Deno.writeFile(`${tmp.path}/dvd.mds`, mds);
+  const [track] = discTracks(loadMdsDisc(`${tmp.path}/dvd.mds`));
+  assert.deepEqual([track.mode, track.startLba, track.endLba], ["mode1", 0, sectors]);
+  assert.equal((await disc(["convert", `${tmp.path}/dvd.mds`, "-o", `${tmp.path}/back.iso`])).code, 0);
+  assert.ok(sameBytes(await Deno.readFile(`${tmp.path}/back.iso`), data));
+});
