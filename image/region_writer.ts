@@ -216,24 +216,25 @@ export async function writeRegionsToFile(
   const dir = slash >= 0 ? path.slice(0, slash + 1) : "";
   const temp = `${dir}.${path.slice(slash + 1)}.${Deno.pid}.${Date.now()}.tmp`;
   const file = await Deno.open(temp, { write: true, create: true, truncate: true });
-  let ok = false;
   try {
-    for await (const chunk of readRegionChunks(list, onProgress)) {
-      hooks.observe?.(chunk);
-      writeAll(file, chunk);
-    }
-    await hooks.beforeRename?.(file);
-    ok = true;
-  } finally {
-    file.close();
-    if (ok) {
-      try {
-        await Deno.rename(temp, path);
-      } catch (error) {
-        await Deno.remove(temp).catch(() => {}); // the name is taken (a folder, no permission): nothing left
-        throw new SourceError(`Cannot write the image: ${describeOsError(error)}`, path, { cause: error });
+    try {
+      for await (const chunk of readRegionChunks(list, onProgress)) {
+        hooks.observe?.(chunk);
+        writeAll(file, chunk);
       }
-    } else await Deno.remove(temp).catch(() => {});
+      await hooks.beforeRename?.(file);
+    } finally {
+      file.close();
+    }
+    try {
+      await Deno.rename(temp, path);
+    } catch (error) {
+      // The name is taken (a folder, no permission): the image is not written.
+      throw new SourceError(`Cannot write the image: ${describeOsError(error)}`, path, { cause: error });
+    }
+  } catch (error) {
+    await Deno.remove(temp).catch(() => {}); // nothing left behind
+    throw error;
   }
 }
 

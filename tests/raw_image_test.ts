@@ -58,5 +58,5 @@ toolTest("disc info on raw images: floppy, MBR and GPT sticks, a hybrid ISO", ["
   const info = await disc(["info", hybrid]);
   assert.match(info.stdout, /Volume id: +HYBRID/);
   assert.match(info.stdout, /Partition table: MBR/);
-  assert.match(info.stdout, /\n  2 +0xef .* FAT12/);
+  assert.match(info.stdout, /\n {2}2 +0xef .* FAT12/);
 });
