@@ -431,7 +431,7 @@ export async function discMain(args: readonly string[]): Promise<number> {
             const serial = `DW${String(n).padStart(6, "0")}`;
             if (e.preferredBlockBytes !== 2048) {
               // --writable-overlay: writes over iSCSI are kept in memory (apart from NBD's).
-              const source = opts.writableOverlay ? writableSource(e) : e;
+              const source = opts.writableOverlay ? new MemoryOverlay(e) : e;
               return new BlockLun({ kind: "disk", source, serial, targetName: iqn });
             }
             const drive = new OpticalLun({
@@ -788,16 +788,6 @@ async function mediaCommand(
     default:
       log(`disc: serve: unknown command "${command}" (eject [LUN], insert [LUN] IMAGE)`);
   }
-}
-
-/** A LU source whose writes go to an in-memory overlay over `base`. */
-function writableSource(base: { byteLength: number; read(o: number, n: number): Promise<Uint8Array> }) {
-  const overlay = new MemoryOverlay(base);
-  return {
-    byteLength: base.byteLength,
-    read: (offset: number, length: number) => overlay.read(offset, length),
-    write: (offset: number, data: Uint8Array) => overlay.write(offset, data),
-  };
 }
 
 /** Writes several files of one image (each through a temporary name); on a failure none is left. */

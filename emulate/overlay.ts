@@ -29,6 +29,11 @@ export class MemoryOverlay {
   readonly blocks: Map<number, Uint8Array> = new Map();
   constructor(readonly base: OverlayBase) {}
 
+  /** The image's length: an overlay is itself a writable source of that size. */
+  get byteLength(): number {
+    return this.base.byteLength;
+  }
+
   /** Bytes of the image with the writes laid over them. */
   async read(byteOffset: number, byteLength: number): Promise<Uint8Array> {
     const out = await this.base.read(byteOffset, byteLength);

@@ -19,12 +19,12 @@ import {
   TRACK1_PREGAP_SECTORS,
   TrackMode,
 } from "./disc.ts";
-import { readRawSectors } from "./disc_sectors.ts";
+import { rawSectorRegions } from "./disc_sectors.ts";
 import { FormatError, SourceError } from "./errors.ts";
 import { describeOsError, type Region, RegionList } from "./regions.ts";
 import { classifyRawSector, SECTOR_BYTES } from "./cd/sector.ts";
 import { lbaToMsf } from "./cd/msf.ts";
-import { SUBCHANNEL_BYTES } from "./cd/subchannel.ts";
+import { interleavePw, linearSubchannel, SUBCHANNEL_BYTES } from "./cd/subchannel.ts";
 
 /** Sectors per lazy chunk. */
 const CHUNK_SECTORS = 256;
@@ -82,27 +82,6 @@ interface TocSession {
   type: number;
   tracks: { number: number; control: number; startLba: number }[];
   leadOutLba: number;
-}
-
-/** 96 bytes P…W one channel after the other → raw interleaved (bit 7 = P … bit 0 = W). */
-function interleave(linear: Uint8Array, out: Uint8Array, at: number): void {
-  for (let i = 0; i < SUBCHANNEL_BYTES; i++) {
-    let byte = 0;
-    for (let channel = 0; channel < 8; channel++) {
-      byte |= ((linear[channel * 12 + (i >> 3)] >> (7 - (i & 7))) & 1) << (7 - channel);
-    }
-    out[at + i] = byte;
-  }
-}
-
-/** Raw interleaved → linear (the inverse of {@link interleave}). */
-function deinterleave(raw: Uint8Array, out: Uint8Array, at: number): void {
-  out.fill(0, at, at + SUBCHANNEL_BYTES);
-  for (let i = 0; i < SUBCHANNEL_BYTES; i++) {
-    for (let channel = 0; channel < 8; channel++) {
-      out[at + channel * 12 + (i >> 3)] |= ((raw[i] >> (7 - channel)) & 1) << (7 - (i & 7));
-    }
-  }
 }
 
 function fileRegion(path: string, label: string): { region: RegionList; byteLength: number } {
@@ -245,7 +224,7 @@ export function loadCcdDisc(ccdPath: string): Disc {
             for (let n = 0; n < count; n++) {
               const to = n * (SECTOR_BYTES + SUBCHANNEL_BYTES);
               out.set(main.subarray(n * SECTOR_BYTES, (n + 1) * SECTOR_BYTES), to);
-              interleave(linear.subarray(n * SUBCHANNEL_BYTES), out, to + SECTOR_BYTES);
+              interleavePw(linear.subarray(n * SUBCHANNEL_BYTES), out, to + SECTOR_BYTES);
             }
             return out;
           },
@@ -367,30 +346,9 @@ export function ccdFilesOf(disc: Disc): { ccd: string; img: RegionList; sub: Reg
       if (from < track.startLba) lines.push(`INDEX 0=${from}`);
       lines.push(`INDEX 1=${track.startLba}`);
       tracksText.push(lines.join("\r\n"));
-      for (let lba = from; lba < track.endLba; lba += CHUNK_SECTORS) {
-        const at = lba;
-        const count = Math.min(CHUNK_SECTORS, track.endLba - lba);
-        // The two files are written one after the other: each chunk is read when its file needs it.
-        img.push({
-          kind: "lazy",
-          label: `track ${track.number} .img at LBA ${at}`,
-          byteLength: count * SECTOR_BYTES,
-          compute: async () => (await readRawSectors(disc, at, count)).main,
-        });
-        sub.push({
-          kind: "lazy",
-          label: `track ${track.number} .sub at LBA ${at}`,
-          byteLength: count * SUBCHANNEL_BYTES,
-          compute: async () => {
-            const raw = (await readRawSectors(disc, at, count, { subchannel: true })).subchannel!;
-            const out = new Uint8Array(count * SUBCHANNEL_BYTES);
-            for (let n = 0; n < count; n++) {
-              deinterleave(raw.subarray(n * SUBCHANNEL_BYTES), out, n * SUBCHANNEL_BYTES);
-            }
-            return out;
-          },
-        });
-      }
+      // The two files are written one after the other: each chunk is read when its file needs it.
+      img.push(...rawSectorRegions(disc, from, track.endLba, `track ${track.number} .img`));
+      sub.push(...rawSectorRegions(disc, from, track.endLba, `track ${track.number} .sub`, linearSubchannel));
     });
   }
   const lines = [

@@ -14,7 +14,7 @@ import {
   TrackMode,
   type TrackStorage,
 } from "./disc.ts";
-import { readRawSectors } from "./disc_sectors.ts";
+import { rawSectorRegions } from "./disc_sectors.ts";
 import { encodeDiscCue } from "./cue_writer.ts";
 import { writeRegionsToFile } from "./region_writer.ts";
 import { FormatError } from "./errors.ts";
@@ -230,16 +230,7 @@ export function binCueOf(disc: Disc, binName: string): { bin: RegionList; cue: s
     tracks: session.tracks.map((track, i) => {
       const from = i === 0 ? track.startLba : track.pregapLba;
       const sectorCount = track.endLba - from;
-      for (let lba = from; lba < track.endLba; lba += CONVERT_CHUNK_SECTORS) {
-        const first = lba;
-        const count = Math.min(CONVERT_CHUNK_SECTORS, track.endLba - lba);
-        regions.push({
-          kind: "lazy",
-          label: `track ${track.number}: raw sectors at LBA ${first}`,
-          byteLength: count * AUDIO_SECTOR_BYTES,
-          compute: async () => (await readRawSectors(disc, first, count)).main,
-        });
-      }
+      regions.push(...rawSectorRegions(disc, from, track.endLba, `track ${track.number}`));
       const storage: TrackStorage = {
         format: SectorFormat.raw,
         firstLba: from,

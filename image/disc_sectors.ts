@@ -18,6 +18,7 @@ import {
   TrackMode,
 } from "./disc.ts";
 import { encodeRawSectors } from "./cd/encode_run.ts";
+import type { Region } from "./regions.ts";
 import { encodeMode2FormlessSector, SECTOR_BYTES } from "./cd/sector.ts";
 import { encodeQPosition, interleaveSubchannel, type QPosition, SUBCHANNEL_BYTES } from "./cd/subchannel.ts";
 
@@ -54,6 +55,11 @@ export function discTrackAt(disc: Disc, lba: number): DiscTrack | undefined {
 export function qPositionAt(disc: Disc, lba: number): QPosition {
   const track = discTrackAt(disc, lba);
   if (!track) return { control: 0x4, track: 0xaa, index: 1, relativeSectors: 0, lba };
+  return trackQPosition(track, lba);
+}
+
+/** The Q position of `lba` inside `track` (its pregap included). */
+function trackQPosition(track: DiscTrack, lba: number): QPosition {
   return {
     control: controlNibble(track),
     track: track.number,
@@ -99,7 +105,7 @@ export async function readRawSectors(
         const stored = storedSub?.[i];
         if (stored) out.set(stored);
         else {
-          const position = qPositionAt(disc, at + i);
+          const position = trackQPosition(track, at + i);
           interleaveSubchannel(encodeQPosition(position), position.index === 0, out);
         }
       }
@@ -184,4 +190,39 @@ async function readTrackRun(
       }
       return undefined;
   }
+}
+
+/** Sectors computed by one lazy region of {@link rawSectorRegions}. */
+export const RAW_REGION_SECTORS = 256;
+
+/**
+ * Raw sectors `fromLba … toLba − 1` of a disc as lazy regions of {@link RAW_REGION_SECTORS}
+ * sectors (what the image writers stream): the 2352-byte main channel, or with `subchannel` the
+ * 96 bytes of interleaved P–W of each sector passed through `subchannel` (e.g. to de-interleave).
+ *
+ * @example
+ * ```ts
+ * const bin = new RegionList(rawSectorRegions(disc, 0, 300, "track 1"));
+ * ```
+ */
+export function rawSectorRegions(
+  disc: Disc,
+  fromLba: number,
+  toLba: number,
+  label: string,
+  subchannel?: (raw: Uint8Array) => Uint8Array,
+): Region[] {
+  const regions: Region[] = [];
+  for (let lba = fromLba; lba < toLba; lba += RAW_REGION_SECTORS) {
+    const first = lba, count = Math.min(RAW_REGION_SECTORS, toLba - lba);
+    regions.push({
+      kind: "lazy",
+      label: `${label}: ${subchannel ? "sub-channel" : "raw sectors"} at LBA ${first}`,
+      byteLength: count * (subchannel ? SUBCHANNEL_BYTES : SECTOR_BYTES),
+      compute: subchannel
+        ? async () => subchannel((await readRawSectors(disc, first, count, { subchannel: true })).subchannel!)
+        : async () => (await readRawSectors(disc, first, count)).main,
+    });
+  }
+  return regions;
 }

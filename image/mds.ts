@@ -18,7 +18,7 @@ import {
   sessionTypeOf,
   TrackMode,
 } from "./disc.ts";
-import { readRawSectors } from "./disc_sectors.ts";
+import { rawSectorRegions } from "./disc_sectors.ts";
 import { dataTrackUserData } from "./disc_convert.ts";
 import { FormatError, SourceError } from "./errors.ts";
 import { describeOsError, type Region, RegionList } from "./regions.ts";
@@ -31,7 +31,6 @@ const SESSION_BYTES = 24;
 const TRACK_BYTES = 80;
 const EXTRA_BYTES = 8;
 const FOOTER_BYTES = 16;
-const CHUNK_SECTORS = 256;
 /** Images over this size are DVDs (the CD/DVD rule QEMU uses). */
 const CD_MAX_BYTES = 800 * 1024 * 1024;
 
@@ -300,15 +299,7 @@ export function mdsFilesOf(disc: Disc): { mds: Uint8Array; mdf: RegionList } {
       extra += EXTRA_BYTES;
       if (dvd) mdf.push(...dataTrackUserData(track).regions);
       else {
-        for (let lba = track.startLba; lba < track.endLba; lba += CHUNK_SECTORS) {
-          const from = lba, count = Math.min(CHUNK_SECTORS, track.endLba - lba);
-          mdf.push({
-            kind: "lazy",
-            label: `track ${track.number} at LBA ${from}`,
-            byteLength: count * 2352,
-            compute: async () => (await readRawSectors(disc, from, count)).main,
-          });
-        }
+        mdf.push(...rawSectorRegions(disc, track.startLba, track.endLba, `track ${track.number}`));
       }
       fileOffset += length * sectorBytes;
     }

@@ -8,13 +8,10 @@
  */
 
 import { controlNibble, type Disc, type DiscTrack, discTracks, SectorFormat, TrackMode } from "./disc.ts";
-import { readRawSectors } from "./disc_sectors.ts";
+import { rawSectorRegions } from "./disc_sectors.ts";
 import { dataTrackUserData } from "./disc_convert.ts";
 import { type Region, RegionList } from "./regions.ts";
 import { toBcd } from "./cd/msf.ts";
-
-/** Sectors computed by one lazy region. */
-const CHUNK_SECTORS = 256;
 
 /** Mode codes this writer uses. */
 const CODE = { mode1Cooked: 0x00, mode1Raw: 0x05, mode2Raw: 0x06, audio: 0x07 } as const;
@@ -73,16 +70,7 @@ export function nrgRegions(disc: Disc): RegionList {
       offset += pregapBytes + user.byteLength;
       continue;
     }
-    for (let lba = from; lba < track.endLba; lba += CHUNK_SECTORS) {
-      const count = Math.min(CHUNK_SECTORS, track.endLba - lba);
-      const first = lba;
-      regions.push({
-        kind: "lazy",
-        label: `track ${track.number}: raw sectors at LBA ${first}`,
-        byteLength: count * 2352,
-        compute: async () => (await readRawSectors(disc, first, count)).main,
-      });
-    }
+    regions.push(...rawSectorRegions(disc, from, track.endLba, `track ${track.number}`));
     const code = track.mode === TrackMode.audio
       ? CODE.audio
       : track.mode === TrackMode.mode1

@@ -14,7 +14,8 @@ import { buildWithDiscwright, run, tempDir, toolTest } from "./_tools.ts";
 
 const IQN = "iqn.2026-11.dev.discwright:test";
 
-function lunOf(path: string, kind: LunKind, n: number): BlockLun {
+/** A host file as a LU source. */
+function fileSource(path: string) {
   const size = Deno.statSync(path).size;
   const regions = new RegionList([{
     kind: "file",
@@ -24,16 +25,11 @@ function lunOf(path: string, kind: LunKind, n: number): BlockLun {
     byteLength: size,
     fileByteLength: size,
   }]);
-  let queue: Promise<unknown> = Promise.resolve();
-  const source = {
-    byteLength: size,
-    read: (offset: number, length: number) => {
-      const result = queue.then(() => regions.read(offset, length));
-      queue = result.catch(() => {});
-      return result;
-    },
-  };
-  return new BlockLun({ kind, source, serial: `TEST${n}`, targetName: IQN });
+  return { byteLength: size, read: (offset: number, length: number) => regions.read(offset, length) };
+}
+
+function lunOf(path: string, kind: LunKind, n: number): BlockLun {
+  return new BlockLun({ kind, source: fileSource(path), serial: `TEST${n}`, targetName: IQN });
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -243,21 +239,13 @@ toolTest(
       await Deno.writeFile(`${images.cd}.${suffix}`, new Uint8Array(2048 * 4096));
     }
     // Ours: the disk keeps writes in memory (disc serve --writable-overlay), the CD is the MMC drive.
-    const disk = lunOf(`${images.disk}.ours`, "disk", 0);
-    const overlay = new MemoryOverlay({
-      byteLength: disk.blockCount * 512,
-      read: (o, n) => readFileRange(`${images.disk}.ours`, o, n),
-    });
+    const overlay = new MemoryOverlay(fileSource(`${images.disk}.ours`));
     await using target = IscsiTarget.listen({
       targetName: IQN,
       luns: [
         new BlockLun({
           kind: "disk",
-          source: {
-            byteLength: overlay.base.byteLength,
-            read: (o, n) => overlay.read(o, n),
-            write: (o, d) => overlay.write(o, d),
-          },
+          source: overlay,
           serial: "DW000000",
           targetName: IQN,
         }),
@@ -352,16 +340,3 @@ toolTest(
     }
   },
 );
-
-async function readFileRange(path: string, offset: number, length: number): Promise<Uint8Array> {
-  using file = await Deno.open(path);
-  await file.seek(offset, Deno.SeekMode.Start);
-  const out = new Uint8Array(length);
-  let done = 0;
-  while (done < length) {
-    const n = await file.read(out.subarray(done));
-    if (n === null) break;
-    done += n;
-  }
-  return out;
-}

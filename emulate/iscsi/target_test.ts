@@ -121,20 +121,11 @@ async function withTarget(
   test: (initiator: Initiator, target: IscsiTarget, lines: string[]) => Promise<void>,
   writable = false,
 ): Promise<void> {
-  const overlay = new MemoryOverlay({
+  const image = {
     byteLength: bytes.byteLength,
-    read: (o, n) => Promise.resolve(bytes.slice(o, o + n)),
-  });
-  const source = writable
-    ? {
-      byteLength: bytes.byteLength,
-      read: (o: number, n: number) => overlay.read(o, n),
-      write: (o: number, d: Uint8Array) => overlay.write(o, d),
-    }
-    : {
-      byteLength: bytes.byteLength,
-      read: (o: number, n: number) => Promise.resolve(bytes.slice(o, o + n)),
-    };
+    read: (o: number, n: number) => Promise.resolve(bytes.slice(o, o + n)),
+  };
+  const source = writable ? new MemoryOverlay(image) : image;
   const lines: string[] = [];
   await using target = IscsiTarget.listen({
     targetName: IQN,

@@ -1,7 +1,7 @@
 /**
  * Turns a region list (an ISO file, a CUE image's data track, a raw disk image, or an ISO
- * planned on the fly) into an {@link NbdExport}. Reads are served one at a time per image,
- * because reads of one host file share its file position.
+ * planned on the fly) into an {@link NbdExport}. Concurrent reads are safe: each read of a host
+ * file holds its own handle (RegionList).
  * @module
  */
 
@@ -26,14 +26,9 @@ export interface RegionExportOptions {
  * ```
  */
 export function regionExport(regions: RegionList, options: RegionExportOptions): NbdExport {
-  let queue: Promise<unknown> = Promise.resolve();
   return {
     ...options,
     byteLength: regions.byteLength,
-    read(byteOffset: number, byteLength: number): Promise<Uint8Array> {
-      const result = queue.then(() => regions.read(byteOffset, byteLength));
-      queue = result.catch(() => {});
-      return result;
-    },
+    read: (byteOffset: number, byteLength: number) => regions.read(byteOffset, byteLength),
   };
 }

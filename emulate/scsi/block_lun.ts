@@ -9,7 +9,7 @@
  * @module
  */
 
-import { CheckCondition, SENSE } from "./sense.ts";
+import { CheckCondition, fixedSense, SENSE } from "./sense.ts";
 
 /** What a LU presents itself as. */
 export type LunKind = "disk" | "cd";
@@ -162,12 +162,7 @@ export class BlockLun {
       }
       case ScsiOp.requestSense: {
         need(6);
-        const out = new Uint8Array(18);
-        out[0] = 0x70; // 0: fixed format, current
-        out[2] = this.#lastSense.key; // 2: sense key
-        out[7] = 10; // 7: additional length
-        out[12] = this.#lastSense.asc; // 12: ASC
-        out[13] = this.#lastSense.ascq; // 13: ASCQ
+        const out = fixedSense(this.#lastSense);
         this.#lastSense = SENSE.noSense;
         return out.subarray(0, Math.min(18, cdb[4]));
       }

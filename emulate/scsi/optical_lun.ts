@@ -28,7 +28,7 @@ import { deinterleaveQ, encodeQPosition, SUBCHANNEL_BYTES } from "../../image/cd
 import { encodeCdTextPacks } from "../../image/cdtext.ts";
 import type { BlockDevice } from "../../image/block_device.ts";
 import { BlockLun, type DataOut } from "./block_lun.ts";
-import { CheckCondition, SENSE, type Sense } from "./sense.ts";
+import { CheckCondition, fixedSense, SENSE, type Sense } from "./sense.ts";
 
 /** A disc loaded in the drive. */
 export interface OpticalMedia {
@@ -229,12 +229,7 @@ export class OpticalLun {
   async execute(cdb: Uint8Array, dataOut?: DataOut): Promise<Uint8Array | undefined> {
     if (cdb[0] === 0x03) {
       // REQUEST SENSE: the last failure here or in the SPC unit.
-      const out = new Uint8Array(18);
-      out[0] = 0x70; // 0: fixed format, current
-      out[2] = this.#lastSense.key; // 2: sense key
-      out[7] = 10; // 7: additional length
-      out[12] = this.#lastSense.asc; // 12: ASC
-      out[13] = this.#lastSense.ascq; // 13: ASCQ
+      const out = fixedSense(this.#lastSense);
       this.#lastSense = SENSE.noSense;
       return out.subarray(0, Math.min(18, cdb[4] ?? 18));
     }
@@ -467,8 +462,9 @@ export class OpticalLun {
     }
     const parts: Uint8Array[] = [];
     let firstKindIsAudio: boolean | undefined;
+    let track = discTrackAt(disc, lba)!;
     for (let i = 0; i < count; i++) {
-      const track = discTrackAt(disc, lba + i)!;
+      if (lba + i >= track.endLba) track = discTrackAt(disc, lba + i)!;
       const at = i * SECTOR_BYTES;
       const kind = track.mode === TrackMode.audio ? "audio" : classifyRawSector(raw.main, at);
       const expectedKind = EXPECTED_TYPES[expected];

@@ -104,7 +104,45 @@ export function interleaveSubchannel(
  * ```
  */
 export function deinterleaveQ(raw: Uint8Array, at = 0): Uint8Array {
-  const q = new Uint8Array(Q_BYTES);
-  for (let i = 0; i < SUBCHANNEL_BYTES; i++) q[i >> 3] |= ((raw[at + i] >> 6) & 1) << (7 - (i & 7));
-  return q;
+  return linearSubchannel(raw.subarray(at, at + SUBCHANNEL_BYTES)).slice(12, 24); // channel Q: bytes 12–23
+}
+
+/**
+ * One 96-byte block with the channels one after the other (P[12] Q[12] … W[12], CloneCD .sub)
+ * → raw interleaved (byte i: bit 7 P … bit 0 W, bit i of each channel), written at `out[at]`.
+ *
+ * @example
+ * ```ts
+ * interleavePw(linear, raw, 0);
+ * ```
+ */
+export function interleavePw(linear: Uint8Array, out: Uint8Array, at = 0): void {
+  for (let i = 0; i < SUBCHANNEL_BYTES; i++) {
+    let byte = 0;
+    for (let channel = 0; channel < 8; channel++) {
+      byte |= ((linear[channel * 12 + (i >> 3)] >> (7 - (i & 7))) & 1) << (7 - channel);
+    }
+    out[at + i] = byte;
+  }
+}
+
+/**
+ * Raw interleaved blocks (any number of 96-byte blocks) → channels one after the other, the
+ * inverse of {@link interleavePw}.
+ *
+ * @example
+ * ```ts
+ * const sub = linearSubchannel(raw); // what a CloneCD .sub holds
+ * ```
+ */
+export function linearSubchannel(raw: Uint8Array): Uint8Array {
+  const out = new Uint8Array(raw.byteLength);
+  for (let block = 0; block < raw.byteLength; block += SUBCHANNEL_BYTES) {
+    for (let i = 0; i < SUBCHANNEL_BYTES; i++) {
+      for (let channel = 0; channel < 8; channel++) {
+        out[block + channel * 12 + (i >> 3)] |= ((raw[block + i] >> (7 - channel)) & 1) << (7 - (i & 7));
+      }
+    }
+  }
+  return out;
 }
