@@ -34,6 +34,7 @@ export {
   type ProgressCallback,
   readRegionChunks,
   regionStream,
+  writeFilesAllOrNothing,
   type WriteHooks,
   writeRegionsToFile,
 } from "./image/region_writer.ts";
@@ -252,3 +253,4 @@ export {
 } from "./image/raw_image.ts";
 export { loadCdrdaoToc } from "./image/cdrdao_toc_reader.ts";
 export { type ByteStream, memoryStreamPair, ProtocolError } from "./emulate/tcp.ts";
+export { discImageFiles } from "./image/image_files.ts";

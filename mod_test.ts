@@ -74,6 +74,7 @@ Deno.test("mod.ts: public value exports", () => {
     "describeDisc",
     "describeIso",
     "describeRawImage",
+    "discImageFiles",
     "discLeadOutLba",
     "discTrackAt",
     "discTracks",
@@ -143,6 +144,7 @@ Deno.test("mod.ts: public value exports", () => {
     "userDataOf",
     "verifyDiscSectors",
     "verifyIso",
+    "writeFilesAllOrNothing",
     "writeRegionsToFile",
   ]);
 });

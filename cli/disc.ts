@@ -7,14 +7,12 @@
 
 import { Command, CommanderError, Option } from "commander";
 import {
-  binCueOf,
   BlockLun,
   type BootMedia,
   bootTest,
   bootTestJunit,
   buildCd,
   buildUsbImage,
-  ccdFilesOf,
   cdRequest,
   checkIsoMd5,
   convertImage,
@@ -22,6 +20,7 @@ import {
   describeIso,
   describeRawImage,
   type Disc,
+  discImageFiles,
   DISCWRIGHT_VERSION,
   extractIso,
   type Firmware,
@@ -36,10 +35,8 @@ import {
   ISOMD5_FRAGMENT_COUNT,
   type IsoMd5Check,
   type IsoView,
-  mdsFilesOf,
   MemoryOverlay,
   NbdServer,
-  nrgRegions,
   type OpenedImage,
   openImage,
   openIso,
@@ -48,13 +45,12 @@ import {
   planIsoBuild,
   readDeviceBytes,
   regionExport,
-  RegionList,
   remasterIso,
   UsageError,
   userDataDisc,
   verifyDiscSectors,
   verifyIso,
-  writeRegionsToFile,
+  writeFilesAllOrNothing,
 } from "../mod.ts";
 import { buildMain } from "./build.ts";
 import { runMain } from "./_main.ts";
@@ -241,47 +237,19 @@ export async function discMain(args: readonly string[]): Promise<number> {
     .argument("<image>")
     .option(
       "-o, --output <file>",
-      "OUT.iso: the data track's user data; OUT.nrg: the whole disc as a Nero image",
+      "OUT.iso: the data track's user data; OUT.cue (+.bin), OUT.nrg, OUT.ccd (+.img .sub), OUT.mds (+.mdf): the whole disc",
     )
     .option("--wav <dir>", "write each audio track as trackNN.wav into this folder")
     .action(async (imagePath: string, opts: { output?: string; wav?: string }) => {
       if (!opts.output && !opts.wav) {
-        throw new UsageError("Cannot convert: give -o OUT.iso|OUT.nrg and/or --wav DIR");
+        throw new UsageError("Cannot convert: give -o OUT.iso|.cue|.nrg|.ccd|.mds and/or --wav DIR");
       }
       using opened = await openImage(imagePath);
-      if (opts.output && /\.nrg$/i.test(opts.output)) {
-        await writeRegionsToFile(nrgRegions(opened.disc), opts.output);
-        console.log(`wrote "${opts.output}"`);
-        if (!opts.wav) return;
-        opts.output = undefined;
-      }
-      if (opts.output && /\.mds$/i.test(opts.output)) {
-        const mdfPath = opts.output.replace(/\.mds$/i, ".mdf");
-        const { mds, mdf } = mdsFilesOf(opened.disc);
-        await writeAllOrNothing([[mdf, mdfPath], [bytesRegions(mds), opts.output]]);
-        console.log(`wrote "${mdfPath}", "${opts.output}"`);
-        if (!opts.wav) return;
-        opts.output = undefined;
-      }
-      if (opts.output && /\.ccd$/i.test(opts.output)) {
-        // OUT.img and OUT.sub first, the descriptor (which makes the set an image) last.
-        const base = opts.output.replace(/\.ccd$/i, "");
-        const { ccd, img, sub } = ccdFilesOf(opened.disc);
-        await writeAllOrNothing([
-          [img, `${base}.img`],
-          [sub, `${base}.sub`],
-          [bytesRegions(new TextEncoder().encode(ccd)), opts.output],
-        ]);
-        console.log(`wrote "${base}.img", "${base}.sub", "${opts.output}"`);
-        if (!opts.wav) return;
-        opts.output = undefined;
-      }
-      if (opts.output && /\.cue$/i.test(opts.output)) {
-        // OUT.cue + OUT.bin: every track raw, the BIN first, the CUE (which names it) last.
-        const binPath = opts.output.replace(/\.cue$/i, ".bin");
-        const { bin, cue } = binCueOf(opened.disc, binPath.split("/").pop()!);
-        await writeAllOrNothing([[bin, binPath], [bytesRegions(new TextEncoder().encode(cue)), opts.output]]);
-        console.log(`wrote "${binPath}", "${opts.output}"`);
+      // Whole-disc formats by the output's extension; .iso (and --wav) below.
+      const files = opts.output ? discImageFiles(opened.disc, opts.output) : undefined;
+      if (files) {
+        await writeFilesAllOrNothing(files);
+        console.log(`wrote ${files.map(([, path]) => `"${path}"`).join(", ")}`);
         if (!opts.wav) return;
         opts.output = undefined;
       }
@@ -788,24 +756,6 @@ async function mediaCommand(
     default:
       log(`disc: serve: unknown command "${command}" (eject [LUN], insert [LUN] IMAGE)`);
   }
-}
-
-/** Writes several files of one image (each through a temporary name); on a failure none is left. */
-async function writeAllOrNothing(files: [RegionList, string][]): Promise<void> {
-  const written: string[] = [];
-  try {
-    for (const [regions, path] of files) {
-      await writeRegionsToFile(regions, path);
-      written.push(path);
-    }
-  } catch (error) {
-    for (const path of written) await Deno.remove(path).catch(() => {});
-    throw error;
-  }
-}
-
-function bytesRegions(bytes: Uint8Array): RegionList {
-  return new RegionList([{ kind: "bytes", label: "descriptor", bytes }]);
 }
 
 /** A size given as bytes or with a K/M/G/T suffix (powers of 1024), a multiple of 512. */

@@ -252,3 +252,27 @@ function writeAll(target: { writeSync(p: Uint8Array): number }, chunk: Uint8Arra
     done += target.writeSync(chunk.subarray(done, Math.min(chunk.byteLength, done + WRITE_SLICE_BYTES)));
   }
 }
+
+/**
+ * Writes the files of one image in order, each through a temporary name; when one fails, the
+ * ones already written are removed too.
+ *
+ * @example
+ * ```ts
+ * await writeFilesAllOrNothing([[bin, "out.bin"], [cueRegions, "out.cue"]]);
+ * ```
+ */
+export async function writeFilesAllOrNothing(
+  files: readonly (readonly [RegionList, string])[],
+): Promise<void> {
+  const written: string[] = [];
+  try {
+    for (const [regions, path] of files) {
+      await writeRegionsToFile(regions, path);
+      written.push(path);
+    }
+  } catch (error) {
+    for (const path of written) await Deno.remove(path).catch(() => {});
+    throw error;
+  }
+}
