@@ -331,3 +331,30 @@ export function freeBytesSync(path: string): number {
     return NaN;
   }
 }
+
+/**
+ * Runs `deno run -A cli/disc.ts ARGS`; a non-zero exit is returned, not thrown.
+ *
+ * @example
+ * ```ts
+ * const { code, stdout } = await runDisc(["info", "out.iso"]);
+ * ```
+ */
+export async function runDisc(args: readonly string[], env?: Record<string, string>): Promise<RunResult> {
+  return await run(Deno.execPath(), ["run", "-A", `${REPO_ROOT}/cli/disc.ts`, ...args], {
+    allowFail: true,
+    env,
+  });
+}
+
+/**
+ * Byte-for-byte equality without a diff (safe on large arrays, unlike assert.deepEqual).
+ *
+ * @example
+ * ```ts
+ * assert.ok(sameBytes(await Deno.readFile("a.iso"), await Deno.readFile("b.iso")));
+ * ```
+ */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && a.every((x, i) => x === b[i]);
+}

@@ -5,11 +5,7 @@
 import assert from "node:assert/strict";
 import { biosBootImage, BOOT_MARKER } from "../examples/boot_payload.ts";
 import { qemuBootArgs, stripAnsi } from "../mod.ts";
-import { buildWithDiscwright, REPO_ROOT, run, tempDir, toolTest } from "./_tools.ts";
-
-async function disc(args: string[]) {
-  return await run(Deno.execPath(), ["run", "-A", `${REPO_ROOT}/cli/disc.ts`, ...args], { allowFail: true });
-}
+import { buildWithDiscwright, run, runDisc, tempDir, toolTest } from "./_tools.ts";
 
 /** A CD image (El Torito, no emulation), a 1 MiB disk and a 1.44 MB floppy, each booting the program. */
 async function makeBootables(dir: string): Promise<{ cd: string; disk: string; floppy: string }> {
@@ -52,7 +48,7 @@ toolTest(
       ]]
     ) {
       await t.step(media, async () => {
-        const r = await disc([
+        const r = await runDisc([
           "boot-test",
           image,
           "--firmware",
@@ -78,7 +74,7 @@ toolTest("disc boot-test: text not seen → exit 1 with the console tail, a JUni
   await using tmp = await tempDir("boot-test-");
   const images = await makeBootables(tmp.path);
   const junit = `${tmp.path}/boot.xml`;
-  const r = await disc([
+  const r = await runDisc([
     "boot-test",
     images.cd,
     "--expect",
@@ -99,13 +95,13 @@ toolTest("disc boot-test: text not seen → exit 1 with the console tail, a JUni
 });
 
 Deno.test("disc boot-test: usage errors exit 2", async () => {
-  assert.equal((await disc(["boot-test", "x.iso", "--expect", "x", "--media", "tape"])).code, 2);
-  assert.equal((await disc(["boot-test", "x.iso"])).code, 2); // --expect is required
+  assert.equal((await runDisc(["boot-test", "x.iso", "--expect", "x", "--media", "tape"])).code, 2);
+  assert.equal((await runDisc(["boot-test", "x.iso"])).code, 2); // --expect is required
   assert.equal(
-    (await disc(["boot-test", "x.iso", "--expect", "x", "--firmware", "uefi", "--media", "floppy"])).code,
+    (await runDisc(["boot-test", "x.iso", "--expect", "x", "--firmware", "uefi", "--media", "floppy"])).code,
     2,
   );
-  assert.equal((await disc(["boot-test", "/nonexistent.iso", "--expect", "x"])).code, 2);
+  assert.equal((await runDisc(["boot-test", "/nonexistent.iso", "--expect", "x"])).code, 2);
 });
 
 Deno.test("boot-test: QEMU arguments (TCG always, disks as snapshots, CDs read-only) and ANSI stripping", () => {
@@ -133,7 +129,7 @@ for (const via of ["nbd", "iscsi"] as const) {
       const images = await makeBootables(tmp.path);
       for (const [media, image] of [["cd", images.cd], ["disk", images.disk]]) {
         await t.step(media, async () => {
-          const r = await disc([
+          const r = await runDisc([
             "boot-test",
             image,
             "--via",

@@ -6,43 +6,23 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { discTracks, FormatError, loadCcdDisc, loadCueDisc, readRawSectors, SourceError } from "../mod.ts";
-import { encodeWavHeader } from "../image/wav.ts";
-import { buildWithDiscwright, REPO_ROOT, run, tempDir, toolTest } from "./_tools.ts";
-
-async function disc(args: string[]) {
-  return await run(Deno.execPath(), ["run", "-A", `${REPO_ROOT}/cli/disc.ts`, ...args], { allowFail: true });
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.byteLength === b.byteLength && a.every((x, i) => x === b[i]);
-}
-
-async function makeTree(dir: string): Promise<string> {
-  await Deno.mkdir(`${dir}/tree`, { recursive: true });
-  await Deno.writeTextFile(`${dir}/tree/hello.txt`, "hello from CloneCD\n");
-  await Deno.writeFile(`${dir}/tree/data.bin`, new Uint8Array(200_000).map((_, i) => (i * 29) >>> 2));
-  return `${dir}/tree`;
-}
+import { makeDataIso, makeMixedCue } from "./_disc_fixtures.ts";
+import { run, runDisc, sameBytes, tempDir, toolTest } from "./_tools.ts";
 
 toolTest("ISO → CloneCD: ccd2iso gives the ISO back; our reader lists its files", ["ccd2iso"], async () => {
   await using tmp = await tempDir("ccd-iso-");
-  const iso = `${tmp.path}/data.iso`;
-  assert.equal((await buildWithDiscwright(["-quiet", "-R", "-o", iso, await makeTree(tmp.path)])).code, 0);
-  assert.equal((await disc(["convert", iso, "-o", `${tmp.path}/data.ccd`])).code, 0);
+  const iso = await makeDataIso(tmp.path);
+  assert.equal((await runDisc(["convert", iso, "-o", `${tmp.path}/data.ccd`])).code, 0);
   await run("ccd2iso", [`${tmp.path}/data.img`, `${tmp.path}/back.iso`]);
   assert.ok(sameBytes(await Deno.readFile(`${tmp.path}/back.iso`), await Deno.readFile(iso)));
-  assert.match((await disc(["ls", `${tmp.path}/data.ccd`])).stdout, /hello\.txt/);
+  assert.match((await runDisc(["ls", `${tmp.path}/data.ccd`])).stdout, /hello\.txt/);
 });
 
 Deno.test("mixed-mode CUE → CloneCD → CUE: the same tracks, BIN and sub-channel", async () => {
   await using tmp = await tempDir("ccd-mixed-");
-  const tree = await makeTree(tmp.path);
-  const pcm = new Uint8Array(320 * 2352).map((_, i) => (i * 3 + (i >> 7)) & 0xff);
-  await Deno.writeFile(`${tmp.path}/a.wav`, new Uint8Array([...encodeWavHeader(pcm.byteLength), ...pcm]));
-  const cue = `${tmp.path}/mixed.cue`;
-  assert.equal((await disc(["cd", "-q", "-o", cue, "--data", tree, "--audio", `${tmp.path}/a.wav`])).code, 0);
+  const cue = await makeMixedCue(tmp.path);
   const ccd = `${tmp.path}/copy.ccd`;
-  const converted = await disc(["convert", cue, "-o", ccd]);
+  const converted = await runDisc(["convert", cue, "-o", ccd]);
   assert.equal(converted.code, 0, converted.stderr);
   const a = loadCueDisc(cue), b = loadCcdDisc(ccd);
   const shape = (d: typeof a) =>
@@ -57,18 +37,17 @@ Deno.test("mixed-mode CUE → CloneCD → CUE: the same tracks, BIN and sub-chan
     assert.ok(sameBytes(x.main, y.main), `track ${t.number}: main channel`);
     assert.ok(sameBytes(x.subchannel!, y.subchannel!), `track ${t.number}: sub-channel`);
   }
-  assert.equal((await disc(["convert", ccd, "-o", `${tmp.path}/back.cue`])).code, 0);
+  assert.equal((await runDisc(["convert", ccd, "-o", `${tmp.path}/back.cue`])).code, 0);
   assert.ok(
     sameBytes(await Deno.readFile(`${tmp.path}/back.bin`), await Deno.readFile(`${tmp.path}/mixed.bin`)),
   );
-  assert.match((await disc(["verify", ccd])).stdout, /OK: \d+ raw data sectors checked, 0 bad/);
+  assert.match((await runDisc(["verify", ccd])).stdout, /OK: \d+ raw data sectors checked, 0 bad/);
 });
 
 Deno.test("CloneCD reader: bad lines, missing or short .img, damaged entries fail with FormatError or SourceError", async () => {
   await using tmp = await tempDir("ccd-bad-");
-  const iso = `${tmp.path}/data.iso`;
-  assert.equal((await buildWithDiscwright(["-quiet", "-o", iso, await makeTree(tmp.path)])).code, 0);
-  assert.equal((await disc(["convert", iso, "-o", `${tmp.path}/good.ccd`])).code, 0);
+  const iso = await makeDataIso(tmp.path);
+  assert.equal((await runDisc(["convert", iso, "-o", `${tmp.path}/good.ccd`])).code, 0);
   const text = await Deno.readTextFile(`${tmp.path}/good.ccd`);
   const img = await Deno.readFile(`${tmp.path}/good.img`);
   const write = async (ccdText: string, imgBytes: Uint8Array | null) => {
@@ -108,10 +87,9 @@ Deno.test("CloneCD reader: bad lines, missing or short .img, damaged entries fai
 
 Deno.test("disc convert to a multi-file image leaves nothing behind when one of its files cannot be written", async () => {
   await using tmp = await tempDir("ccd-atomic-");
-  const iso = `${tmp.path}/data.iso`;
-  assert.equal((await buildWithDiscwright(["-quiet", "-o", iso, await makeTree(tmp.path)])).code, 0);
+  const iso = await makeDataIso(tmp.path);
   await Deno.mkdir(`${tmp.path}/out.sub`); // the .sub cannot take this name
-  const failed = await disc(["convert", iso, "-o", `${tmp.path}/out.ccd`]);
+  const failed = await runDisc(["convert", iso, "-o", `${tmp.path}/out.ccd`]);
   assert.equal(failed.code, 1, failed.stdout);
   const left = [...Deno.readDirSync(tmp.path)].map((e) => e.name).filter((n) =>
     n.startsWith("out") || n.startsWith(".")

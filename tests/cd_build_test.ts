@@ -10,14 +10,7 @@ import { loadCueDisc } from "../image/cue_reader.ts";
 import { mode1RawRegions } from "../image/cd/raw_track.ts";
 import { dataTrackUserData } from "../image/disc_convert.ts";
 import { oracleCheckRawSector } from "./_cd_oracle.ts";
-import { buildWithDiscwright, REPO_ROOT, run, tempDir, toolTest } from "./_tools.ts";
-
-async function disc(args: string[], env?: Record<string, string>) {
-  return await run(Deno.execPath(), ["run", "-A", `${REPO_ROOT}/cli/disc.ts`, ...args], {
-    allowFail: true,
-    env,
-  });
-}
+import { buildWithDiscwright, run, runDisc, tempDir, toolTest } from "./_tools.ts";
 
 /** WAV files made by sox: a 5 s sine and a 4.5 s (padded to 4 s minimum anyway) pink noise. */
 async function makeAudio(dir: string): Promise<{ a: string; b: string }> {
@@ -98,7 +91,7 @@ toolTest(
     await Deno.writeTextFile(`${tmp.path}/disc.json`, SPEC(iso, a, b));
     const cue = `${tmp.path}/out/mixed.cue`;
     await Deno.mkdir(`${tmp.path}/out`);
-    const built = await disc(["cd", "-o", cue, "--spec", `${tmp.path}/disc.json`, "--toc"]);
+    const built = await runDisc(["cd", "-o", cue, "--spec", `${tmp.path}/disc.json`, "--toc"]);
     assert.equal(built.code, 0, built.stderr);
     const entries = [...Deno.readDirSync(`${tmp.path}/out`)].map((e) => e.name).sort();
     assert.deepEqual(entries, ["mixed.bin", "mixed.cdt", "mixed.cue", "mixed.toc"]);
@@ -184,7 +177,7 @@ toolTest(
     await Deno.mkdir(`${tmp.path}/tree/docs`, { recursive: true });
     await Deno.writeTextFile(`${tmp.path}/tree/docs/readme.txt`, "built on the fly\n");
     const cue = `${tmp.path}/fly.cue`;
-    const built = await disc([
+    const built = await runDisc([
       "cd",
       "-q",
       "-o",
@@ -198,24 +191,24 @@ toolTest(
     ]);
     assert.equal(built.code, 0, built.stderr);
 
-    const info = await disc(["info", cue]);
+    const info = await runDisc(["info", cue]);
     assert.equal(info.code, 0, info.stderr);
     assert.match(info.stdout, /^\s+1 data \(Mode 1\)\s+0\s+00:02:00/m);
     assert.match(info.stdout, /^\s+2 audio/m);
     assert.match(info.stdout, /CD-TEXT: TITLE "Fly"/);
     assert.match(info.stdout, /Volume id:\s+Fly/);
-    const json = JSON.parse((await disc(["info", cue, "--json"])).stdout);
+    const json = JSON.parse((await runDisc(["info", cue, "--json"])).stdout);
     assert.equal(json.disc.trackCount, 2);
     assert.equal(json.iso.volumeIdentifier, "Fly");
 
-    const ls = await disc(["ls", cue, "docs"]);
+    const ls = await runDisc(["ls", cue, "docs"]);
     assert.equal(ls.code, 0, ls.stderr);
     assert.equal(ls.stdout.trim(), "readme.txt");
-    const extract = await disc(["extract", cue, `${tmp.path}/x`]);
+    const extract = await runDisc(["extract", cue, `${tmp.path}/x`]);
     assert.equal(extract.code, 0, extract.stderr);
     assert.equal(await Deno.readTextFile(`${tmp.path}/x/docs/readme.txt`), "built on the fly\n");
 
-    const convert = await disc(["convert", cue, "-o", `${tmp.path}/data.iso`, "--wav", `${tmp.path}/wav`]);
+    const convert = await runDisc(["convert", cue, "-o", `${tmp.path}/data.iso`, "--wav", `${tmp.path}/wav`]);
     assert.equal(convert.code, 0, convert.stderr);
     const osirrox = await run("xorriso", [
       "-osirrox",
@@ -234,8 +227,8 @@ toolTest(
 
     // An audio-only disc has nothing to convert to ISO.
     const audioOnly = `${tmp.path}/audio.cue`;
-    assert.equal((await disc(["cd", "-q", "-o", audioOnly, "--audio", a])).code, 0);
-    const refused = await disc(["convert", audioOnly, "-o", `${tmp.path}/none.iso`]);
+    assert.equal((await runDisc(["cd", "-q", "-o", audioOnly, "--audio", a])).code, 0);
+    const refused = await runDisc(["convert", audioOnly, "-o", `${tmp.path}/none.iso`]);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /has no data track/);
   },
@@ -250,7 +243,7 @@ toolTest("disc cd --cd-extra: audio in session 1, the file system in session 2 a
   await Deno.mkdir(`${tmp.path}/tree`);
   await Deno.writeTextFile(`${tmp.path}/tree/extra.txt`, "enhanced\n");
   const cue = `${tmp.path}/extra.cue`;
-  const built = await disc([
+  const built = await runDisc([
     "cd",
     "-q",
     "-o",
@@ -272,11 +265,11 @@ toolTest("disc cd --cd-extra: audio in session 1, the file system in session 2 a
   assert.equal(parsed.sessions.length, 2);
   const data = parsed.sessions[1].tracks[0];
   assert.equal(data.startLba, parsed.sessions[0].leadOutLba + 11_400);
-  const ls = await disc(["ls", cue]);
+  const ls = await runDisc(["ls", cue]);
   assert.equal(ls.code, 0, ls.stderr);
   assert.equal(ls.stdout.trim(), "extra.txt");
 
-  const convert = await disc(["convert", cue, "-o", `${tmp.path}/s2.iso`]);
+  const convert = await runDisc(["convert", cue, "-o", `${tmp.path}/s2.iso`]);
   assert.equal(convert.code, 0, convert.stderr);
   assert.match(convert.stderr, new RegExp(`isoinfo -N ${data.startLba}`));
   const isoinfo = await run("isoinfo", [
@@ -356,19 +349,27 @@ toolTest(
       ],
     ];
     for (const [args, pattern] of cases) {
-      const result = await disc(["cd", "-q", "-o", `${p}/out/x.cue`, ...args]);
+      const result = await runDisc(["cd", "-q", "-o", `${p}/out/x.cue`, ...args]);
       assert.equal(result.code, 1, `${args[1]}: ${result.stderr}`);
       assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
       assert.match(result.stderr, pattern);
     }
-    const missing = await disc(["cd", "-q", "-o", `${p}/x.cue`, "--audio", `${p}/nope.wav`]);
+    const missing = await runDisc(["cd", "-q", "-o", `${p}/x.cue`, "--audio", `${p}/nope.wav`]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /nope\.wav" is not a file/);
     assert.deepEqual([...Deno.readDirSync(p)].map((e) => e.name).filter((n) => /^x\.|\.part-/.test(n)), []);
     await Deno.mkdir(`${p}/out`, { recursive: true });
     assert.deepEqual([...Deno.readDirSync(`${p}/out`)], [], "nothing written");
     // Over 80 minutes is fine with --overburn.
-    const over = await disc(["cd", "-q", "-o", `${p}/out/x.cue`, "--overburn", "--audio", `${p}/long.raw`]);
+    const over = await runDisc([
+      "cd",
+      "-q",
+      "-o",
+      `${p}/out/x.cue`,
+      "--overburn",
+      "--audio",
+      `${p}/long.raw`,
+    ]);
     assert.equal(over.code, 0, over.stderr);
   },
 );
@@ -380,7 +381,7 @@ toolTest("disc cd is reproducible with SOURCE_DATE_EPOCH (a folder data track)",
   await Deno.writeTextFile(`${tmp.path}/tree/f.txt`, "same\n");
   const env = { SOURCE_DATE_EPOCH: "1700000000" };
   for (const n of [1, 2]) {
-    const r = await disc([
+    const r = await runDisc([
       "cd",
       "-q",
       "-o",
@@ -406,8 +407,8 @@ toolTest("disc cd --cooked: the data track stays a 2048-byte ISO file, the CUE n
   await using tmp = await tempDir("cd-cooked-");
   const iso = await makeIso(tmp.path);
   const { a } = await makeAudio(tmp.path);
-  const raw = await disc(["cd", "-q", "-o", `${tmp.path}/raw.cue`, "--data", iso, "--audio", a]);
-  const cooked = await disc([
+  const raw = await runDisc(["cd", "-q", "-o", `${tmp.path}/raw.cue`, "--data", iso, "--audio", a]);
+  const cooked = await runDisc([
     "cd",
     "-q",
     "-o",
@@ -438,10 +439,10 @@ toolTest("disc cd --cooked: the data track stays a 2048-byte ISO file, the CUE n
   const starts = (cue: string) =>
     discTracks(loadCueDisc(cue)).map((t) => [t.pregapLba, t.startLba, t.endLba]);
   assert.deepEqual(starts(`${tmp.path}/ck.cue`), starts(`${tmp.path}/raw.cue`));
-  const ls = await disc(["ls", `${tmp.path}/ck.cue`, "docs"]);
+  const ls = await runDisc(["ls", `${tmp.path}/ck.cue`, "docs"]);
   assert.equal(ls.stdout.trim(), "readme.txt");
   assert.equal(
-    (await disc(["cd", "-q", "-o", `${tmp.path}/t.cue`, "--data", iso, "--cooked", "--toc"])).code,
+    (await runDisc(["cd", "-q", "-o", `${tmp.path}/t.cue`, "--data", iso, "--cooked", "--toc"])).code,
     2,
   );
 });
@@ -452,7 +453,7 @@ Deno.test("reading a CUE that names a missing file or has a bad line: exit 1, on
     `${tmp.path}/missing.cue`,
     'FILE "gone.bin" BINARY\n  TRACK 01 MODE1/2352\n    INDEX 01 00:00:00\n',
   );
-  const missing = await disc(["info", `${tmp.path}/missing.cue`]);
+  const missing = await runDisc(["info", `${tmp.path}/missing.cue`]);
   assert.equal(missing.code, 1);
   assert.equal(missing.stderr.trim().split("\n").length, 1, missing.stderr);
   assert.match(missing.stderr, /Cannot open "gone\.bin" named by .*missing\.cue line 1: no such file/);
@@ -462,7 +463,7 @@ Deno.test("reading a CUE that names a missing file or has a bad line: exit 1, on
     `${tmp.path}/bad.cue`,
     'FILE "d.bin" BINARY\n  TRACK 01 MODE1/2352\n    INDEX 01 00:00:99\n',
   );
-  const bad = await disc(["ls", `${tmp.path}/bad.cue`]);
+  const bad = await runDisc(["ls", `${tmp.path}/bad.cue`]);
   assert.equal(bad.code, 1);
   assert.equal(bad.stderr.trim().split("\n").length, 1, bad.stderr);
   assert.match(bad.stderr, /bad\.cue" line 3: INDEX time "00:00:99"/);
@@ -472,7 +473,7 @@ Deno.test("reading a CUE that names a missing file or has a bad line: exit 1, on
     `${tmp.path}/zero.cue`,
     'FILE "d.bin" BINARY\n  TRACK 01 MODE1/2352\n    INDEX 01 00:00:00\n',
   );
-  const verify = await disc(["verify", `${tmp.path}/zero.cue`]);
+  const verify = await runDisc(["verify", `${tmp.path}/zero.cue`]);
   assert.equal(verify.code, 1);
   assert.match(verify.stdout, /^error: LBA 0: track 1: no sync pattern/m);
 });

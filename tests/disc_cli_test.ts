@@ -9,14 +9,11 @@ import {
   buildWithXorriso,
   REPO_ROOT,
   run,
+  runDisc,
   sha256,
   tempDir,
   toolTest,
 } from "./_tools.ts";
-
-async function disc(args: string[]) {
-  return await run(Deno.execPath(), ["run", "-A", `${REPO_ROOT}/cli/disc.ts`, ...args], { allowFail: true });
-}
 
 async function makeTree(root: string): Promise<void> {
   await Deno.mkdir(`${root}/docs/sub`, { recursive: true });
@@ -34,31 +31,31 @@ Deno.test("disc: info (text and --json), ls -l, extract, verify on a built image
     0,
   );
 
-  const info = await disc(["info", iso, "--json"]);
+  const info = await runDisc(["info", iso, "--json"]);
   assert.equal(info.code, 0, info.stderr);
   const json = JSON.parse(info.stdout);
   assert.equal(json.volumeIdentifier, "CLITEST");
   assert.deepEqual(json.extensions.rockRidge, { present: true, identifier: "RRIP_1991A" });
   assert.deepEqual(json.extensions.joliet, { present: true, level: 3 });
-  assert.match((await disc(["info", iso])).stdout, /Volume id:\s+CLITEST/);
+  assert.match((await runDisc(["info", iso])).stdout, /Volume id:\s+CLITEST/);
 
-  const ls = await disc(["ls", iso, "docs", "-l"]);
+  const ls = await runDisc(["ls", iso, "docs", "-l"]);
   assert.equal(ls.code, 0, ls.stderr);
   assert.match(ls.stdout, /^-rw-r--r-- .* hello\.txt$/m);
   assert.match(ls.stdout, /^l.* link -> \.\.\/readme\.txt$/m);
   assert.match(ls.stdout, /^d.* sub$/m);
-  const joliet = await disc(["ls", iso, "/", "--view", "joliet"]);
+  const joliet = await runDisc(["ls", iso, "/", "--view", "joliet"]);
   assert.deepEqual(joliet.stdout.trim().split("\n"), ["docs", "readme.txt"]);
-  assert.equal((await disc(["ls", iso, "nope"])).code, 1);
-  assert.equal((await disc(["ls", iso, "--view", "udf"])).code, 2);
+  assert.equal((await runDisc(["ls", iso, "nope"])).code, 1);
+  assert.equal((await runDisc(["ls", iso, "--view", "udf"])).code, 2);
 
   const dest = `${tmp.path}/out`;
-  const extract = await disc(["extract", iso, dest]);
+  const extract = await runDisc(["extract", iso, dest]);
   assert.equal(extract.code, 0, extract.stderr);
   assert.equal(await Deno.readTextFile(`${dest}/docs/hello.txt`), "hello\n");
   assert.equal(await Deno.readLink(`${dest}/docs/link`), "../readme.txt");
 
-  const verify = await disc(["verify", iso]);
+  const verify = await runDisc(["verify", iso]);
   assert.equal(verify.code, 0, verify.stdout);
   assert.match(verify.stdout, /^OK: 0 errors/m);
 });
@@ -71,18 +68,18 @@ Deno.test("disc: verify exits 1 and names the LBA of a corrupted structure", asy
   const bytes = await Deno.readFile(iso);
   bytes[16 * 2048 + 84] ^= 0xff; // big-endian half of the Volume Space Size
   await Deno.writeFile(iso, bytes);
-  const verify = await disc(["verify", iso]);
+  const verify = await runDisc(["verify", iso]);
   assert.equal(verify.code, 1);
   assert.match(verify.stdout, /error: LBA 16: .*Volume Space Size/i);
 });
 
 Deno.test("disc: usage errors exit 2, a missing image exits 1, one line each", async () => {
   for (const args of [["frobnicate"], ["ls"], ["info", "--no-such-flag", "x.iso"]]) {
-    const r = await disc(args);
+    const r = await runDisc(args);
     assert.equal(r.code, 2, args.join(" "));
     assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
   }
-  const missing = await disc(["info", "/nonexistent/x.iso"]);
+  const missing = await runDisc(["info", "/nonexistent/x.iso"]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /Cannot open image: no such file: "\/nonexistent\/x\.iso"/);
 });

@@ -10,7 +10,7 @@ import { biosBootImage, BOOT_MARKER, UEFI_BOOT_MARKER, uefiApplication } from ".
 import { bootTest, isoFileDisc, MemoryOverlay, OpticalLun, RegionList, writeRegionsToFile } from "../mod.ts";
 import { IscsiTarget } from "../emulate/iscsi/target.ts";
 import { BlockLun, type LunKind } from "../emulate/scsi/block_lun.ts";
-import { buildWithDiscwright, run, tempDir, toolTest } from "./_tools.ts";
+import { buildWithDiscwright, run, sameBytes, tempDir, toolTest } from "./_tools.ts";
 
 const IQN = "iqn.2026-11.dev.discwright:test";
 
@@ -30,10 +30,6 @@ function fileSource(path: string) {
 
 function lunOf(path: string, kind: LunKind, n: number): BlockLun {
   return new BlockLun({ kind, source: fileSource(path), serial: `TEST${n}`, targetName: IQN });
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.byteLength === b.byteLength && a.every((x, i) => x === b[i]);
 }
 
 toolTest(

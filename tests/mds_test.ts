@@ -6,47 +6,27 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { discTracks, FormatError, loadCueDisc, loadMdsDisc, SourceError } from "../mod.ts";
-import { encodeWavHeader } from "../image/wav.ts";
-import { buildWithDiscwright, REPO_ROOT, run, tempDir, toolTest } from "./_tools.ts";
-
-async function disc(args: string[]) {
-  return await run(Deno.execPath(), ["run", "-A", `${REPO_ROOT}/cli/disc.ts`, ...args], { allowFail: true });
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.byteLength === b.byteLength && a.every((x, i) => x === b[i]);
-}
-
-async function makeTree(dir: string): Promise<string> {
-  await Deno.mkdir(`${dir}/tree`, { recursive: true });
-  await Deno.writeTextFile(`${dir}/tree/hello.txt`, "hello from Alcohol\n");
-  await Deno.writeFile(`${dir}/tree/data.bin`, new Uint8Array(150_000).map((_, i) => (i * 37) >>> 1));
-  return `${dir}/tree`;
-}
+import { makeDataIso, makeMixedCue } from "./_disc_fixtures.ts";
+import { run, runDisc, sameBytes, tempDir, toolTest } from "./_tools.ts";
 
 toolTest("ISO → MDS/MDF: mdf2iso gives the ISO back; our reader lists its files", ["mdf2iso"], async () => {
   await using tmp = await tempDir("mds-iso-");
-  const iso = `${tmp.path}/data.iso`;
-  assert.equal((await buildWithDiscwright(["-quiet", "-R", "-o", iso, await makeTree(tmp.path)])).code, 0);
-  assert.equal((await disc(["convert", iso, "-o", `${tmp.path}/data.mds`])).code, 0);
+  const iso = await makeDataIso(tmp.path);
+  assert.equal((await runDisc(["convert", iso, "-o", `${tmp.path}/data.mds`])).code, 0);
   await run("mdf2iso", [`${tmp.path}/data.mdf`, `${tmp.path}/back.iso`]);
   assert.ok(sameBytes(await Deno.readFile(`${tmp.path}/back.iso`), await Deno.readFile(iso)));
-  assert.match((await disc(["ls", `${tmp.path}/data.mds`])).stdout, /hello\.txt/);
+  assert.match((await runDisc(["ls", `${tmp.path}/data.mds`])).stdout, /hello\.txt/);
 });
 
 Deno.test("mixed-mode CUE → MDS/MDF → CUE: the same tracks and BIN; damaged descriptors fail cleanly", async () => {
   await using tmp = await tempDir("mds-mixed-");
-  const tree = await makeTree(tmp.path);
-  const pcm = new Uint8Array(320 * 2352).map((_, i) => (i * 5 + (i >> 6)) & 0xff);
-  await Deno.writeFile(`${tmp.path}/a.wav`, new Uint8Array([...encodeWavHeader(pcm.byteLength), ...pcm]));
-  const cue = `${tmp.path}/mixed.cue`;
-  assert.equal((await disc(["cd", "-q", "-o", cue, "--data", tree, "--audio", `${tmp.path}/a.wav`])).code, 0);
+  const cue = await makeMixedCue(tmp.path);
   const mds = `${tmp.path}/copy.mds`;
-  assert.equal((await disc(["convert", cue, "-o", mds])).code, 0);
+  assert.equal((await runDisc(["convert", cue, "-o", mds])).code, 0);
   const shape = (d: ReturnType<typeof loadCueDisc>) =>
     discTracks(d).map((t) => [t.number, t.mode, t.pregapLba, t.startLba, t.endLba]);
   assert.deepEqual(shape(loadMdsDisc(mds)), shape(loadCueDisc(cue)));
-  assert.equal((await disc(["convert", mds, "-o", `${tmp.path}/back.cue`])).code, 0);
+  assert.equal((await runDisc(["convert", mds, "-o", `${tmp.path}/back.cue`])).code, 0);
   assert.ok(
     sameBytes(await Deno.readFile(`${tmp.path}/back.bin`), await Deno.readFile(`${tmp.path}/mixed.bin`)),
   );
@@ -83,8 +63,7 @@ Deno.test("mixed-mode CUE → MDS/MDF → CUE: the same tracks and BIN; damaged 
 
 Deno.test("MDS reader: a DVD descriptor (2048-byte sectors, the track length in the extra-block field) built by hand", async () => {
   await using tmp = await tempDir("mds-dvd-");
-  const iso = `${tmp.path}/data.iso`;
-  assert.equal((await buildWithDiscwright(["-quiet", "-R", "-o", iso, await makeTree(tmp.path)])).code, 0);
+  const iso = await makeDataIso(tmp.path);
   const data = await Deno.readFile(iso);
   const sectors = data.byteLength / 2048;
   await Deno.writeFile(`${tmp.path}/dvd.mdf`, data);
@@ -117,6 +96,6 @@ Deno.test("MDS reader: a DVD descriptor (2048-byte sectors, the track length in 
   await Deno.writeFile(`${tmp.path}/dvd.mds`, mds);
   const [track] = discTracks(loadMdsDisc(`${tmp.path}/dvd.mds`));
   assert.deepEqual([track.mode, track.startLba, track.endLba], ["mode1", 0, sectors]);
-  assert.equal((await disc(["convert", `${tmp.path}/dvd.mds`, "-o", `${tmp.path}/back.iso`])).code, 0);
+  assert.equal((await runDisc(["convert", `${tmp.path}/dvd.mds`, "-o", `${tmp.path}/back.iso`])).code, 0);
   assert.ok(sameBytes(await Deno.readFile(`${tmp.path}/back.iso`), data));
 });

@@ -21,7 +21,7 @@ import {
   NbdError,
   NbdOption,
 } from "../emulate/nbd/protocol.ts";
-import { buildWithDiscwright, REPO_ROOT, run, tempDir, toolTest } from "./_tools.ts";
+import { buildWithDiscwright, REPO_ROOT, run, sameBytes, tempDir, toolTest } from "./_tools.ts";
 
 /** A file-backed export of `path`. */
 function fileExport(path: string, name: string, writableOverlay = false) {
@@ -106,10 +106,6 @@ class RawClient {
       this.conn.close();
     } catch { /* closed */ }
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.byteLength === b.byteLength && a.every((x, i) => x === b[i]);
 }
 
 Deno.test("NBD raw client: EXPORT_NAME, simple replies, EPERM for writes, EINVAL past the end", async () => {

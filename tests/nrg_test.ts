@@ -7,35 +7,9 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { discTracks, FormatError, loadCueDisc, loadNrgDisc, openImage, readRawSectors } from "../mod.ts";
-import { encodeWavHeader } from "../image/wav.ts";
-import { buildWithDiscwright, REPO_ROOT, run, tempDir, toolTest } from "./_tools.ts";
 
-async function disc(args: string[]) {
-  return await run(Deno.execPath(), ["run", "-A", `${REPO_ROOT}/cli/disc.ts`, ...args], { allowFail: true });
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.byteLength === b.byteLength && a.every((x, i) => x === b[i]);
-}
-
-async function makeIso(dir: string): Promise<string> {
-  await Deno.mkdir(`${dir}/tree`, { recursive: true });
-  await Deno.writeTextFile(`${dir}/tree/hello.txt`, "hello from an NRG\n");
-  await Deno.writeFile(`${dir}/tree/data.bin`, new Uint8Array(300_000).map((_, i) => (i * 131) >>> 3));
-  const iso = `${dir}/data.iso`;
-  assert.equal((await buildWithDiscwright(["-quiet", "-R", "-o", iso, `${dir}/tree`])).code, 0);
-  return iso;
-}
-
-async function makeMixedCue(dir: string): Promise<string> {
-  await makeIso(dir);
-  const pcm = new Uint8Array(320 * 2352).map((_, i) => (i * 7 + (i >> 8)) & 0xff);
-  await Deno.writeFile(`${dir}/a.wav`, new Uint8Array([...encodeWavHeader(pcm.byteLength), ...pcm]));
-  const cue = `${dir}/mixed.cue`;
-  const built = await disc(["cd", "-q", "-o", cue, "--data", `${dir}/tree`, "--audio", `${dir}/a.wav`]);
-  assert.equal(built.code, 0, built.stderr);
-  return cue;
-}
+import { makeDataIso, makeMixedCue } from "./_disc_fixtures.ts";
+import { REPO_ROOT, run, runDisc, sameBytes, tempDir, toolTest } from "./_tools.ts";
 
 /** cd-info's track list: [number, LSN] pairs, lead-out as 170. */
 function cdInfoTracks(stdout: string): number[][] {
@@ -47,9 +21,9 @@ toolTest(
   ["iat", "nrg2iso", "cd-info"],
   async () => {
     await using tmp = await tempDir("nrg-iso-");
-    const iso = await makeIso(tmp.path);
+    const iso = await makeDataIso(tmp.path);
     const nrg = `${tmp.path}/data.nrg`;
-    const converted = await disc(["convert", iso, "-o", nrg]);
+    const converted = await runDisc(["convert", iso, "-o", nrg]);
     assert.equal(converted.code, 0, converted.stderr);
     const isoBytes = await Deno.readFile(iso);
     await run("iat", [nrg, `${tmp.path}/iat.iso`]);
@@ -62,9 +36,9 @@ toolTest(
     assert.match(info.stdout, /1: 00:02:00\s+000000 data/);
     // Ours: sniffed by its footer, the data track is the ISO.
     const back = `${tmp.path}/back.iso`;
-    assert.equal((await disc(["convert", nrg, "-o", back])).code, 0);
+    assert.equal((await runDisc(["convert", nrg, "-o", back])).code, 0);
     assert.ok(sameBytes(await Deno.readFile(back), isoBytes));
-    const listed = await disc(["ls", nrg]);
+    const listed = await runDisc(["ls", nrg]);
     assert.match(listed.stdout, /hello\.txt/);
   },
 );
@@ -76,7 +50,7 @@ toolTest(
     await using tmp = await tempDir("nrg-mixed-");
     const cue = await makeMixedCue(tmp.path);
     const nrg = `${tmp.path}/mixed.nrg`;
-    assert.equal((await disc(["convert", cue, "-o", nrg])).code, 0);
+    assert.equal((await runDisc(["convert", cue, "-o", nrg])).code, 0);
     const a = loadCueDisc(cue);
     const b = loadNrgDisc(nrg);
     const ta = discTracks(a), tb = discTracks(b);
@@ -98,24 +72,24 @@ toolTest(
       170,
       a.sessions[0].leadOutLba,
     ]], info.stdout);
-    assert.equal((await disc(["convert", cue, "-o", `${tmp.path}/from-cue.iso`])).code, 0);
-    assert.equal((await disc(["convert", nrg, "-o", `${tmp.path}/from-nrg.iso`])).code, 0);
+    assert.equal((await runDisc(["convert", cue, "-o", `${tmp.path}/from-cue.iso`])).code, 0);
+    assert.equal((await runDisc(["convert", nrg, "-o", `${tmp.path}/from-nrg.iso`])).code, 0);
     assert.ok(
       sameBytes(
         await Deno.readFile(`${tmp.path}/from-cue.iso`),
         await Deno.readFile(`${tmp.path}/from-nrg.iso`),
       ),
     );
-    const shown = await disc(["info", nrg]);
+    const shown = await runDisc(["info", nrg]);
     assert.match(shown.stdout, /2 track\(s\)/);
   },
 );
 
 Deno.test("NRG reader: damaged images fail with a FormatError naming the chunk, never another error or a hang", async () => {
   await using tmp = await tempDir("nrg-fuzz-");
-  const iso = await makeIso(tmp.path);
+  const iso = await makeDataIso(tmp.path);
   const nrg = `${tmp.path}/good.nrg`;
-  assert.equal((await disc(["convert", iso, "-o", nrg])).code, 0);
+  assert.equal((await runDisc(["convert", iso, "-o", nrg])).code, 0);
   const good = await Deno.readFile(nrg);
   const view = new DataView(good.buffer);
   const chainOffset = Number(view.getBigUint64(good.byteLength - 8));
@@ -158,7 +132,7 @@ Deno.test("NRG reader: damaged images fail with a FormatError naming the chunk, 
 
 Deno.test("NRG reader: a track-at-once image (ETN2, no stored pregap) built by hand reads as one Mode 1 track", async () => {
   await using tmp = await tempDir("nrg-tao-");
-  const iso = await Deno.readFile(await makeIso(tmp.path));
+  const iso = await Deno.readFile(await makeDataIso(tmp.path));
   const chunkOf = (id: string, payload: Uint8Array) => {
     const out = new Uint8Array(8 + payload.byteLength);
     out.set(new TextEncoder().encode(id));
@@ -185,7 +159,7 @@ Deno.test("NRG reader: a track-at-once image (ETN2, no stored pregap) built by h
   const loaded = loadNrgDisc(nrg);
   const [track] = discTracks(loaded);
   assert.deepEqual([track.mode, track.startLba, track.endLba], ["mode1", 0, iso.byteLength / 2048]);
-  assert.equal((await disc(["convert", nrg, "-o", `${tmp.path}/tao.iso`])).code, 0);
+  assert.equal((await runDisc(["convert", nrg, "-o", `${tmp.path}/tao.iso`])).code, 0);
   assert.ok(sameBytes(await Deno.readFile(`${tmp.path}/tao.iso`), iso));
 });
 
@@ -196,8 +170,8 @@ toolTest(
     await using tmp = await tempDir("bincue-");
     const cue = await makeMixedCue(tmp.path);
     const nrg = `${tmp.path}/mixed.nrg`;
-    assert.equal((await disc(["convert", cue, "-o", nrg])).code, 0);
-    const back = await disc(["convert", nrg, "-o", `${tmp.path}/back.cue`]);
+    assert.equal((await runDisc(["convert", cue, "-o", nrg])).code, 0);
+    const back = await runDisc(["convert", nrg, "-o", `${tmp.path}/back.cue`]);
     assert.equal(back.code, 0, back.stderr);
     assert.ok(
       sameBytes(await Deno.readFile(`${tmp.path}/back.bin`), await Deno.readFile(`${tmp.path}/mixed.bin`)),
@@ -207,8 +181,8 @@ toolTest(
       b.map((t) => [t.number, t.mode, t.pregapLba, t.startLba, t.endLba]),
       a.map((t) => [t.number, t.mode, t.pregapLba, t.startLba, t.endLba]),
     );
-    const iso = `${tmp.path}/data.iso`;
-    assert.equal((await disc(["convert", iso, "-o", `${tmp.path}/iso.cue`])).code, 0);
+    const iso = await makeDataIso(tmp.path);
+    assert.equal((await runDisc(["convert", iso, "-o", `${tmp.path}/iso.cue`])).code, 0);
     await run("bchunk", [`${tmp.path}/iso.bin`, `${tmp.path}/iso.cue`, `${tmp.path}/bchunk`]);
     assert.ok(sameBytes(await Deno.readFile(`${tmp.path}/bchunk01.iso`), await Deno.readFile(iso)));
     const info = await run("cd-info", ["--no-device-info", "-q", "--cue-file", `${tmp.path}/iso.cue`], {
@@ -225,8 +199,8 @@ toolTest(
     await using tmp = await tempDir("serve-formats-");
     const cue = await makeMixedCue(tmp.path);
     const images = [`${tmp.path}/m.nrg`, `${tmp.path}/m.ccd`, `${tmp.path}/m.mds`];
-    for (const image of images) assert.equal((await disc(["convert", cue, "-o", image])).code, 0);
-    assert.equal((await disc(["convert", cue, "-o", `${tmp.path}/data-track.iso`])).code, 0);
+    for (const image of images) assert.equal((await runDisc(["convert", cue, "-o", image])).code, 0);
+    assert.equal((await runDisc(["convert", cue, "-o", `${tmp.path}/data-track.iso`])).code, 0);
     const want = await Deno.readFile(`${tmp.path}/data-track.iso`);
     const server = new Deno.Command(Deno.execPath(), {
       args: [
@@ -281,7 +255,7 @@ toolTest(
 
 Deno.test("NRG reader: a v1 image (NERO footer, CUES with MSF, DAOI with 32-bit offsets) built by hand", async () => {
   await using tmp = await tempDir("nrg-v1-");
-  const iso = await Deno.readFile(await makeIso(tmp.path));
+  const iso = await Deno.readFile(await makeDataIso(tmp.path));
   const sectors = iso.byteLength / 2048;
   const pregap = new Uint8Array(150 * 2048);
   const chunkOf = (id: string, payload: Uint8Array) => {
@@ -318,30 +292,15 @@ Deno.test("NRG reader: a v1 image (NERO footer, CUES with MSF, DAOI with 32-bit 
   await Deno.writeFile(nrg, new Uint8Array([...pregap, ...iso, ...chain.flatMap((c) => [...c]), ...footer]));
   const [track] = discTracks(loadNrgDisc(nrg));
   assert.deepEqual([track.mode, track.pregapLba, track.startLba, track.endLba], ["mode1", -150, 0, sectors]);
-  assert.equal((await disc(["convert", nrg, "-o", `${tmp.path}/v1.iso`])).code, 0);
+  assert.equal((await runDisc(["convert", nrg, "-o", `${tmp.path}/v1.iso`])).code, 0);
   assert.ok(sameBytes(await Deno.readFile(`${tmp.path}/v1.iso`), iso));
 });
 
 Deno.test("NRG with two sessions (a CD-Extra): written and read back with the same sessions, tracks and sectors", async () => {
   await using tmp = await tempDir("nrg-extra-");
-  await makeIso(tmp.path);
-  const pcm = new Uint8Array(320 * 2352).map((_, i) => (i * 13) & 0xff);
-  await Deno.writeFile(`${tmp.path}/a.wav`, new Uint8Array([...encodeWavHeader(pcm.byteLength), ...pcm]));
-  const cue = `${tmp.path}/extra.cue`;
-  const built = await disc([
-    "cd",
-    "-q",
-    "-o",
-    cue,
-    "--cd-extra",
-    "--data",
-    `${tmp.path}/tree`,
-    "--audio",
-    `${tmp.path}/a.wav`,
-  ]);
-  assert.equal(built.code, 0, built.stderr);
+  const cue = await makeMixedCue(tmp.path, ["--cd-extra"]);
   const nrg = `${tmp.path}/extra.nrg`;
-  assert.equal((await disc(["convert", cue, "-o", nrg])).code, 0);
+  assert.equal((await runDisc(["convert", cue, "-o", nrg])).code, 0);
   const a = loadCueDisc(cue), b = loadNrgDisc(nrg);
   const shape = (d: typeof a) =>
     d.sessions.map((
@@ -355,5 +314,5 @@ Deno.test("NRG with two sessions (a CD-Extra): written and read back with the sa
     ]);
     assert.ok(sameBytes(x.main, y.main), `track ${t.number}`);
   }
-  assert.match((await disc(["ls", nrg])).stdout, /hello\.txt/);
+  assert.match((await runDisc(["ls", nrg])).stdout, /hello\.txt/);
 });

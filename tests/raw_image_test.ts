@@ -4,16 +4,12 @@
  */
 import assert from "node:assert/strict";
 import { biosBootImage } from "../examples/boot_payload.ts";
-import { buildWithDiscwright, REPO_ROOT, run, tempDir, toolTest } from "./_tools.ts";
-
-async function disc(args: string[]) {
-  return await run(Deno.execPath(), ["run", "-A", `${REPO_ROOT}/cli/disc.ts`, ...args], { allowFail: true });
-}
+import { buildWithDiscwright, run, runDisc, tempDir, toolTest } from "./_tools.ts";
 
 toolTest("disc info on raw images: floppy, MBR and GPT sticks, a hybrid ISO", ["mkfs.fat"], async () => {
   await using tmp = await tempDir("raw-info-");
   await run("mkfs.fat", ["-C", "-n", "FLOPPY", `${tmp.path}/floppy.img`, "1440"]);
-  const floppy = await disc(["info", `${tmp.path}/floppy.img`]);
+  const floppy = await runDisc(["info", `${tmp.path}/floppy.img`]);
   assert.equal(floppy.code, 0, floppy.stderr);
   assert.match(floppy.stdout, /floppy: 1\.44 MiB 3\.5" HD/);
   assert.match(floppy.stdout, /File system at its start: FAT12 \(label "FLOPPY"\)/);
@@ -28,8 +24,8 @@ toolTest("disc info on raw images: floppy, MBR and GPT sticks, a hybrid ISO", ["
   );
   for (const table of ["mbr", "gpt"]) {
     const stick = `${tmp.path}/${table}.img`;
-    assert.equal((await disc(["usb", iso, "-o", stick, "--size", "64M", "--table", table])).code, 0);
-    const info = await disc(["info", stick, "--json"]);
+    assert.equal((await runDisc(["usb", iso, "-o", stick, "--size", "64M", "--table", table])).code, 0);
+    const info = await runDisc(["info", stick, "--json"]);
     const parsed = JSON.parse(info.stdout);
     assert.equal(parsed.table, table);
     assert.equal(parsed.partitions.length, 1);
@@ -55,7 +51,7 @@ toolTest("disc info on raw images: floppy, MBR and GPT sticks, a hybrid ISO", ["
     `${tmp.path}/tree`,
   ]);
   assert.equal(built.code, 0, built.stderr);
-  const info = await disc(["info", hybrid]);
+  const info = await runDisc(["info", hybrid]);
   assert.match(info.stdout, /Volume id: +HYBRID/);
   assert.match(info.stdout, /Partition table: MBR/);
   assert.match(info.stdout, /\n {2}2 +0xef .* FAT12/);

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { bootTest } from "../mod.ts";
-import { buildWithDiscwright, buildWithXorriso, REPO_ROOT, run, tempDir, toolTest } from "./_tools.ts";
+import { buildWithDiscwright, buildWithXorriso, run, runDisc, tempDir, toolTest } from "./_tools.ts";
 import { BIOS_MARKER, HYBRID_TREE_TOOLS, makeHybridTree, UEFI_MARKER } from "./_hybrid_tree.ts";
 
 const DEBIAN_STYLE = [
@@ -30,10 +30,6 @@ const DEBIAN_STYLE = [
   "-no-emul-boot",
   "-isohybrid-gpt-basdat",
 ];
-
-async function disc(args: string[]) {
-  return await run(Deno.execPath(), ["run", "-A", `${REPO_ROOT}/cli/disc.ts`, ...args], { allowFail: true });
-}
 
 toolTest(
   "remaster a Debian-style hybrid ISO made by xorriso: the new file is there, the removed one gone, and it boots BIOS/UEFI as CD and disk",
@@ -63,7 +59,7 @@ toolTest(
     ]);
     assert.equal(built.code, 0, built.stderr);
     const viaDisc = `${tmp.path}/via-disc.iso`;
-    const remastered = await disc([
+    const remastered = await runDisc([
       "remaster",
       original,
       "-o",
@@ -112,10 +108,10 @@ Deno.test("remaster: a path to remove that is not there, a missing source and un
   await Deno.writeTextFile(`${tmp.path}/tree/a.txt`, "a\n");
   const iso = `${tmp.path}/in.iso`;
   assert.equal((await buildWithDiscwright(["-quiet", "-R", "-o", iso, `${tmp.path}/tree`])).code, 0);
-  const missingPath = await disc(["remaster", iso, "-o", `${tmp.path}/out.iso`, "--rm", "nope.txt"]);
+  const missingPath = await runDisc(["remaster", iso, "-o", `${tmp.path}/out.iso`, "--rm", "nope.txt"]);
   assert.equal(missingPath.code, 2);
   assert.match(missingPath.stderr, /Cannot remove "nope\.txt"/);
-  const missingSource = await disc([
+  const missingSource = await runDisc([
     "remaster",
     iso,
     "-o",

@@ -6,53 +6,26 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { discTracks, FormatError, loadCdrdaoToc, loadCueDisc, SourceError } from "../mod.ts";
-import { encodeWavHeader } from "../image/wav.ts";
-import { REPO_ROOT, run, tempDir, toolTest } from "./_tools.ts";
-
-async function disc(args: string[]) {
-  return await run(Deno.execPath(), ["run", "-A", `${REPO_ROOT}/cli/disc.ts`, ...args], { allowFail: true });
-}
-
-async function makeDisc(dir: string): Promise<string> {
-  await Deno.mkdir(`${dir}/tree`, { recursive: true });
-  await Deno.writeTextFile(`${dir}/tree/a.txt`, "from a TOC\n");
-  const pcm = new Uint8Array(320 * 2352).map((_, i) => (i * 11 + (i >> 9)) & 0xff);
-  await Deno.writeFile(`${dir}/a.wav`, new Uint8Array([...encodeWavHeader(pcm.byteLength), ...pcm]));
-  const cue = `${dir}/d.cue`;
-  const built = await disc([
-    "cd",
-    "-q",
-    "-o",
-    cue,
-    "--data",
-    `${dir}/tree`,
-    "--audio",
-    `${dir}/a.wav`,
-    "--toc",
-    "--title",
-    "T",
-  ]);
-  assert.equal(built.code, 0, built.stderr);
-  return cue;
-}
+import { makeMixedCue } from "./_disc_fixtures.ts";
+import { run, runDisc, tempDir, toolTest } from "./_tools.ts";
 
 toolTest("a cdrdao TOC reads as the same disc as its CUE; cdrdao show-toc agrees on the track starts", [
   "cdrdao",
 ], async () => {
   await using tmp = await tempDir("toc-read-");
-  const cue = await makeDisc(tmp.path);
+  const cue = await makeMixedCue(tmp.path, ["--toc", "--title", "T"]);
   const toc = cue.replace(/\.cue$/, ".toc");
   const a = loadCueDisc(cue), b = loadCdrdaoToc(toc);
   const shape = (d: typeof a) =>
     discTracks(d).map((t) => [t.number, t.mode, t.pregapLba, t.startLba, t.endLba]);
   assert.deepEqual(shape(b), shape(a));
-  assert.equal((await disc(["convert", toc, "-o", `${tmp.path}/back.cue`])).code, 0);
-  const [x, y] = [await Deno.readFile(`${tmp.path}/back.bin`), await Deno.readFile(`${tmp.path}/d.bin`)];
+  assert.equal((await runDisc(["convert", toc, "-o", `${tmp.path}/back.cue`])).code, 0);
+  const [x, y] = [await Deno.readFile(`${tmp.path}/back.bin`), await Deno.readFile(`${tmp.path}/mixed.bin`)];
   assert.ok(x.byteLength === y.byteLength && x.every((v, i) => v === y[i]), "the same raw sectors");
   const shown = await run("cdrdao", ["show-toc", toc], { allowFail: true });
   const starts = [...shown.stdout.matchAll(/START\s+\d\d:\d\d:\d\d\(\s*(\d+)\)/g)].map((m) => Number(m[1]));
   assert.deepEqual(starts, discTracks(b).map((t) => t.startLba), shown.stdout);
-  assert.match((await disc(["ls", toc])).stdout, /a\.txt/);
+  assert.match((await runDisc(["ls", toc])).stdout, /hello\.txt/);
 });
 
 Deno.test("cdrdao TOC reader: unknown keywords, bad lengths, missing files fail with one error naming the line", async () => {

@@ -7,16 +7,9 @@
 import assert from "node:assert/strict";
 import { bootTest } from "../mod.ts";
 import { biosBootImage, UEFI_BOOT_MARKER, uefiApplication } from "../examples/boot_payload.ts";
-import { buildWithDiscwright, REPO_ROOT, run, tempDir, toolTest } from "./_tools.ts";
+import { buildWithDiscwright, run, runDisc, tempDir, toolTest } from "./_tools.ts";
 
 const MTOOLS_ENV = { MTOOLS_SKIP_CHECK: "1" };
-
-async function disc(args: string[], env?: Record<string, string>) {
-  return await run(Deno.execPath(), ["run", "-A", `${REPO_ROOT}/cli/disc.ts`, ...args], {
-    allowFail: true,
-    env,
-  });
-}
 
 /** An ISO whose tree holds EFI/BOOT/BOOTX64.EFI (our UEFI test application) and a text file. */
 async function makeUefiIso(dir: string, extra: string[] = []): Promise<string> {
@@ -49,7 +42,7 @@ toolTest(
     for (const table of ["mbr", "gpt"] as const) {
       await t.step(table, async () => {
         const stick = `${tmp.path}/${table}.img`;
-        const made = await disc(["usb", iso, "-o", stick, "--size", "80M", "--table", table]);
+        const made = await runDisc(["usb", iso, "-o", stick, "--size", "80M", "--table", table]);
         assert.equal(made.code, 0, made.stderr);
         assert.equal((await Deno.stat(stick)).size, 80 * 1024 * 1024);
         if (table === "mbr") {
@@ -101,7 +94,7 @@ toolTest(
       `${tmp.path}/esp.img`,
     ]);
     const stick = `${tmp.path}/dd.img`;
-    const made = await disc(["usb", hybrid, "-o", stick, "--mode", "dd", "--size", "4M"]);
+    const made = await runDisc(["usb", hybrid, "-o", stick, "--mode", "dd", "--size", "4M"]);
     assert.equal(made.code, 0, made.stderr);
     assert.doesNotMatch(made.stderr, /not a hybrid/);
     const isoBytes = await Deno.readFile(hybrid);
@@ -112,7 +105,7 @@ toolTest(
     await Deno.mkdir(`${tmp.path}/plain`);
     const plain = `${tmp.path}/plain/p.iso`;
     assert.equal((await buildWithDiscwright(["-quiet", "-o", plain, `${tmp.path}/tree`])).code, 0);
-    const warned = await disc(["usb", plain, "-o", `${tmp.path}/p.img`, "--mode", "dd"]);
+    const warned = await runDisc(["usb", plain, "-o", `${tmp.path}/p.img`, "--mode", "dd"]);
     assert.equal(warned.code, 0);
     assert.match(warned.stderr, /not a hybrid ISO .* will not boot from USB/);
   },
@@ -122,13 +115,13 @@ Deno.test("disc usb: a stick too small, a bad --size, a missing ISO fail with on
   await using tmp = await tempDir("usb-bad-");
   const iso = await makeUefiIso(tmp.path);
   const out = `${tmp.path}/out.img`;
-  const small = await disc(["usb", iso, "-o", out, "--size", "16M"]);
+  const small = await runDisc(["usb", iso, "-o", out, "--size", "16M"]);
   assert.equal(small.code, 1);
   assert.match(small.stderr, /FAT32 needs at least 64 MiB/);
-  const odd = await disc(["usb", iso, "-o", out, "--size", "1000"]);
+  const odd = await runDisc(["usb", iso, "-o", out, "--size", "1000"]);
   assert.equal(odd.code, 2);
   assert.match(odd.stderr, /--size "1000"/);
-  const missing = await disc(["usb", `${tmp.path}/nope.iso`, "-o", out]);
+  const missing = await runDisc(["usb", `${tmp.path}/nope.iso`, "-o", out]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /nope\.iso/);
   assert.deepEqual(
@@ -137,11 +130,11 @@ Deno.test("disc usb: a stick too small, a bad --size, a missing ISO fail with on
   );
   const env = { SOURCE_DATE_EPOCH: "1700000000" };
   assert.equal(
-    (await disc(["usb", iso, "-o", `${tmp.path}/a.img`, "--size", "64M", "--table", "gpt"], env)).code,
+    (await runDisc(["usb", iso, "-o", `${tmp.path}/a.img`, "--size", "64M", "--table", "gpt"], env)).code,
     0,
   );
   assert.equal(
-    (await disc(["usb", iso, "-o", `${tmp.path}/b.img`, "--size", "64M", "--table", "gpt"], env)).code,
+    (await runDisc(["usb", iso, "-o", `${tmp.path}/b.img`, "--size", "64M", "--table", "gpt"], env)).code,
     0,
   );
   const [a, b] = [await Deno.readFile(`${tmp.path}/a.img`), await Deno.readFile(`${tmp.path}/b.img`)];
