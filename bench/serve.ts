@@ -10,6 +10,8 @@
  * @module
  */
 
+import { freePort, startTgt } from "../tests/_tgt.ts";
+
 const args = Deno.args;
 const option = (name: string, fallback: number) => {
   const i = args.indexOf(name);
@@ -22,13 +24,6 @@ const root = new URL("..", import.meta.url).pathname;
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
 }
 
 async function run(cmd: string, cmdArgs: string[]): Promise<void> {
@@ -95,15 +90,6 @@ try {
       stderr: "null",
     }).spawn(),
   );
-  const tgtPort = freePort();
-  const control = String(100 + (tgtPort % 800));
-  children.push(
-    new Deno.Command("tgtd", {
-      args: ["-f", "-C", control, "--iscsi", `portal=127.0.0.1:${tgtPort}`],
-      stdout: "null",
-      stderr: "null",
-    }).spawn(),
-  );
   const qemuNbdPort = freePort();
   children.push(
     new Deno.Command("qemu-nbd", {
@@ -115,31 +101,13 @@ try {
   await Promise.all([
     waitForPort(ours.iscsi),
     waitForPort(ours.nbd),
-    waitForPort(tgtPort),
     waitForPort(qemuNbdPort),
   ]);
-  const tgtIqn = "iqn.2026-12.dev.discwright:bench";
-  const tgtadm = (...a: string[]) => run("tgtadm", ["-C", control, "--lld", "iscsi", ...a]);
-  await tgtadm("--op", "new", "--mode", "target", "--tid", "1", "-T", tgtIqn);
-  await tgtadm(
-    "--op",
-    "new",
-    "--mode",
-    "logicalunit",
-    "--tid",
-    "1",
-    "--lun",
-    "1",
-    "-b",
-    image,
-    "--device-type",
-    "cd",
-  );
-  await tgtadm("--op", "bind", "--mode", "target", "--tid", "1", "-I", "ALL");
+  await using tgt = await startTgt([{ path: image, cd: true }]);
 
   const urls: Record<string, string> = {
     "iSCSI ours": `iscsi://127.0.0.1:${ours.iscsi}/iqn.2026-11.dev.discwright:disc/0`,
-    "iSCSI tgt": `iscsi://127.0.0.1:${tgtPort}/${tgtIqn}/1`,
+    "iSCSI tgt": tgt.url(0),
     "NBD ours": `nbd://127.0.0.1:${ours.nbd}/image`,
     "NBD qemu-nbd": `nbd://127.0.0.1:${qemuNbdPort}/image`,
   };

@@ -11,6 +11,7 @@ import { bootTest, isoFileDisc, MemoryOverlay, OpticalLun, RegionList, writeRegi
 import { IscsiTarget } from "../emulate/iscsi/target.ts";
 import { BlockLun, type LunKind } from "../emulate/scsi/block_lun.ts";
 import { buildWithDiscwright, run, sameBytes, tempDir, toolTest } from "./_tools.ts";
+import { startTgt } from "./_tgt.ts";
 
 const IQN = "iqn.2026-11.dev.discwright:test";
 
@@ -215,14 +216,6 @@ async function suitePassed(url: string): Promise<{ passed: number; total: number
   return { passed: Number(summary[3]), total: Number(summary[1]) };
 }
 
-/** A free loopback TCP port. */
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
-
 toolTest(
   "iscsi-test-cu --test=ALL on a disk LUN (writable overlay) and a CD LUN: ours and tgt on the same images, in the same run",
   ["iscsi-test-cu", "tgtd", "tgtadm"],
@@ -253,86 +246,24 @@ toolTest(
       ],
       port: 0,
     });
-    // tgt 1.0.85 on copies of the same images: LUN 1 a disk, LUN 2 a CD (LUN 0 is its controller).
-    const tgtPort = freePort();
-    const control = String(100 + (tgtPort % 800));
-    const tgtd = new Deno.Command("tgtd", {
-      args: ["-f", "-C", control, "--iscsi", `portal=127.0.0.1:${tgtPort}`],
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
-    try {
-      const tgtIqn = "iqn.2026-12.dev.discwright:tgt";
-      const tgtadm = (...args: string[]) => run("tgtadm", ["-C", control, "--lld", "iscsi", ...args]);
-      for (let attempt = 0;; attempt++) {
-        const made = await run("tgtadm", [
-          "-C",
-          control,
-          "--lld",
-          "iscsi",
-          "--op",
-          "new",
-          "--mode",
-          "target",
-          "--tid",
-          "1",
-          "-T",
-          tgtIqn,
-        ], {
-          allowFail: true,
-        });
-        if (made.code === 0) break;
-        assert.ok(attempt < 50, `tgtd did not start: ${made.stderr}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      await tgtadm(
-        "--op",
-        "new",
-        "--mode",
-        "logicalunit",
-        "--tid",
-        "1",
-        "--lun",
-        "1",
-        "-b",
-        `${images.disk}.tgt`,
+    // tgt 1.0.85 on copies of the same images.
+    await using tgt = await startTgt([{ path: `${images.disk}.tgt` }, {
+      path: `${images.cd}.tgt`,
+      cd: true,
+    }]);
+    for (const [kind, lun] of [["disk", 0], ["cd", 1]] as const) {
+      const ours = await suitePassed(`iscsi://127.0.0.1:${target.port}/${IQN}/${lun}`);
+      const theirs = await suitePassed(tgt.url(lun));
+      console.log(
+        `iscsi-test-cu on a ${kind} LUN: ours ${ours.passed} of ${ours.total} passed, tgt ${theirs.passed} of ${theirs.total}`,
       );
-      await tgtadm(
-        "--op",
-        "new",
-        "--mode",
-        "logicalunit",
-        "--tid",
-        "1",
-        "--lun",
-        "2",
-        "-b",
-        `${images.cd}.tgt`,
-        "--device-type",
-        "cd",
+      assert.ok(ours.passed > theirs.passed, `${kind}: ours ${ours.passed}, tgt ${theirs.passed}`);
+      assert.ok(
+        ours.passed >= SUITE_FLOOR[kind],
+        `${kind}: ${ours.passed} passed, fewer than ${SUITE_FLOOR[kind]}`,
       );
-      await tgtadm("--op", "bind", "--mode", "target", "--tid", "1", "-I", "ALL");
-      for (const [kind, ourLun, tgtLun] of [["disk", 0, 1], ["cd", 1, 2]] as const) {
-        const ours = await suitePassed(`iscsi://127.0.0.1:${target.port}/${IQN}/${ourLun}`);
-        const theirs = await suitePassed(`iscsi://127.0.0.1:${tgtPort}/${tgtIqn}/${tgtLun}`);
-        console.log(
-          `iscsi-test-cu on a ${kind} LUN: ours ${ours.passed} of ${ours.total} passed, tgt ${theirs.passed} of ${theirs.total}`,
-        );
-        assert.ok(ours.passed > theirs.passed, `${kind}: ours ${ours.passed}, tgt ${theirs.passed}`);
-        assert.ok(
-          ours.passed >= SUITE_FLOOR[kind],
-          `${kind}: ${ours.passed} passed, fewer than ${SUITE_FLOOR[kind]}`,
-        );
-      }
-      const untouched = await Deno.readFile(`${images.disk}.ours`);
-      assert.ok(untouched.every((b) => b === 0), "the overlay kept every write off the image file");
-    } finally {
-      try {
-        tgtd.kill("SIGKILL"); // tgtd -f ignores SIGTERM
-      } catch {
-        // already gone
-      }
-      await tgtd.status;
     }
+    const untouched = await Deno.readFile(`${images.disk}.ours`);
+    assert.ok(untouched.every((b) => b === 0), "the overlay kept every write off the image file");
   },
 );
