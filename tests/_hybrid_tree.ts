@@ -11,6 +11,31 @@ const MTOOLS_ENV = { MTOOLS_SKIP_CHECK: "1" };
 export const BIOS_MARKER = "Loading nothing";
 /** What the GRUB EFI image prints. */
 export const UEFI_MARKER = "DISCWRIGHT-GRUB-EFI-OK";
+/** The isohybrid MBR template of syslinux. */
+export const ISOHDPFX = "/usr/lib/ISOLINUX/isohdpfx.bin";
+/** The BIOS El Torito entry of the tree: ISOLINUX, no emulation, boot info table. */
+export const BIOS_ENTRY: readonly string[] = [
+  "-b",
+  "isolinux/isolinux.bin",
+  "-c",
+  "isolinux/boot.cat",
+  "-no-emul-boot",
+  "-boot-load-size",
+  "4",
+  "-boot-info-table",
+];
+/** Debian's layout: isohybrid MBR, BIOS entry, the EFI image as second entry, GPT. */
+export const DEBIAN_STYLE_BOOT: readonly string[] = [
+  "-isohybrid-mbr",
+  ISOHDPFX,
+  ...BIOS_ENTRY,
+  "-eltorito-alt-boot",
+  "-e",
+  "efiboot.img",
+  "-no-emul-boot",
+  "-isohybrid-gpt-basdat",
+];
+
 /** Tools {@link makeHybridTree} needs. */
 export const HYBRID_TREE_TOOLS: readonly string[] = [
   "/usr/lib/ISOLINUX/isolinux.bin",

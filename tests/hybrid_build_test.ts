@@ -7,35 +7,21 @@
 import assert from "node:assert/strict";
 import { bootTest } from "../mod.ts";
 import { buildWithDiscwright, buildWithXorriso, run, sha256File, tempDir, toolTest } from "./_tools.ts";
-import { BIOS_MARKER, makeHybridTree, UEFI_MARKER } from "./_hybrid_tree.ts";
+import {
+  BIOS_ENTRY,
+  BIOS_MARKER,
+  DEBIAN_STYLE_BOOT,
+  ISOHDPFX,
+  makeHybridTree,
+  UEFI_MARKER,
+} from "./_hybrid_tree.ts";
 
-const ISOHDPFX = "/usr/lib/ISOLINUX/isohdpfx.bin";
 const OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd";
 const MTOOLS_ENV = { MTOOLS_SKIP_CHECK: "1" };
-const BIOS_ENTRY = [
-  "-b",
-  "isolinux/isolinux.bin",
-  "-c",
-  "isolinux/boot.cat",
-  "-no-emul-boot",
-  "-boot-load-size",
-  "4",
-  "-boot-info-table",
-];
-
 function cases(work: string): Record<string, string[]> {
   return {
     "isohybrid MBR only": ["-isohybrid-mbr", ISOHDPFX, ...BIOS_ENTRY],
-    "isohybrid MBR + GPT (EFI image in the tree)": [
-      "-isohybrid-mbr",
-      ISOHDPFX,
-      ...BIOS_ENTRY,
-      "-eltorito-alt-boot",
-      "-e",
-      "efiboot.img",
-      "-no-emul-boot",
-      "-isohybrid-gpt-basdat",
-    ],
+    "isohybrid MBR + GPT (EFI image in the tree)": [...DEBIAN_STYLE_BOOT],
     "Debian: GPT + Apple partition map": [
       "-isohybrid-mbr",
       ISOHDPFX,

@@ -7,29 +7,15 @@
 import assert from "node:assert/strict";
 import { bootTest } from "../mod.ts";
 import { buildWithDiscwright, buildWithXorriso, run, runDisc, tempDir, toolTest } from "./_tools.ts";
-import { BIOS_MARKER, HYBRID_TREE_TOOLS, makeHybridTree, UEFI_MARKER } from "./_hybrid_tree.ts";
+import {
+  BIOS_MARKER,
+  DEBIAN_STYLE_BOOT,
+  HYBRID_TREE_TOOLS,
+  makeHybridTree,
+  UEFI_MARKER,
+} from "./_hybrid_tree.ts";
 
-const DEBIAN_STYLE = [
-  "-R",
-  "-J",
-  "-V",
-  "DEBIANLIKE",
-  "-isohybrid-mbr",
-  "/usr/lib/ISOLINUX/isohdpfx.bin",
-  "-b",
-  "isolinux/isolinux.bin",
-  "-c",
-  "isolinux/boot.cat",
-  "-no-emul-boot",
-  "-boot-load-size",
-  "4",
-  "-boot-info-table",
-  "-eltorito-alt-boot",
-  "-e",
-  "efiboot.img",
-  "-no-emul-boot",
-  "-isohybrid-gpt-basdat",
-];
+const DEBIAN_STYLE = ["-R", "-J", "-V", "DEBIANLIKE", ...DEBIAN_STYLE_BOOT];
 
 toolTest(
   "remaster a Debian-style hybrid ISO made by xorriso: the new file is there, the removed one gone, and it boots BIOS/UEFI as CD and disk",
