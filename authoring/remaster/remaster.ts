@@ -47,12 +47,14 @@ export interface BootReplay {
   readonly notes: string[];
 }
 
-/** Path of the file whose first extent starts at `lba` in the image's default view. */
-async function pathAtLba(image: IsoImage, lba: number): Promise<string | undefined> {
+/** Paths of the image's files by the LBA of their first extent (default view), read in one walk. */
+async function filesByLba(image: IsoImage): Promise<Map<number, string>> {
+  const files = new Map<number, string>();
   for await (const entry of image.walk()) {
-    if (entry.kind === "file" && entry.extents[0]?.lba === lba) return entry.path;
+    const lba = entry.extents[0]?.lba;
+    if (entry.kind === "file" && lba !== undefined && !files.has(lba)) files.set(lba, entry.path);
   }
-  return undefined;
+  return files;
 }
 
 /**
@@ -97,13 +99,14 @@ export async function replayBoot(image: IsoImage, device: FileBlockDevice): Prom
     const catalog = decodeBootCatalog(await readDeviceBytes(device, boot.catalogLba * 2048, 2048), 0, {
       strict: false,
     });
-    catalogPath = await pathAtLba(image, boot.catalogLba);
+    const files = await filesByLba(image);
+    catalogPath = files.get(boot.catalogLba);
     const entryArgs = async (
       platformId: number,
       entry: { bootMediaType: number; sectorCount: number; loadRba: number },
       first: boolean,
     ) => {
-      const path = appended.get(entry.loadRba) ?? await pathAtLba(image, entry.loadRba);
+      const path = appended.get(entry.loadRba) ?? files.get(entry.loadRba);
       if (!path) {
         notes.push(`a boot image at LBA ${entry.loadRba} is no file of the tree: left out`);
         return;
