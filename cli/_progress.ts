@@ -4,9 +4,10 @@
  * @module
  */
 
-import process from "node:process";
-import cliProgress from "cli-progress";
+import type cliProgressModule from "cli-progress";
 import type { ProgressCallback } from "../image/region_writer.ts";
+
+type CliProgress = typeof cliProgressModule;
 
 /** Delay before the bar appears. */
 const SHOW_AFTER_MS = 1000;
@@ -23,13 +24,20 @@ const SHOW_AFTER_MS = 1000;
 export function terminalProgress(label: string, quiet = false): { update: ProgressCallback; done(): void } {
   if (quiet || !Deno.stderr.isTerminal()) return { update: () => {}, done: () => {} };
   const started = Date.now();
-  let bar: cliProgress.SingleBar | undefined;
+  // Loaded only for a terminal (it brings in Node compatibility, which costs start-up time).
+  let cliProgress: CliProgress | undefined;
+  let stderr: NodeJS.WriteStream | undefined;
+  Promise.all([import("cli-progress"), import("node:process")]).then(([bars, process]) => {
+    cliProgress = bars.default;
+    stderr = process.default.stderr;
+  }, () => {}); // no bar then
+  let bar: cliProgressModule.SingleBar | undefined;
   return {
     update(doneBytes, totalBytes) {
-      if (!bar && Date.now() - started > SHOW_AFTER_MS) {
+      if (!bar && cliProgress && Date.now() - started > SHOW_AFTER_MS) {
         bar = new cliProgress.SingleBar({
           format: `${label} [{bar}] {percentage}% | {doneMiB}/{totalMiB} MiB | {eta_formatted}`,
-          stream: process.stderr,
+          stream: stderr,
           hideCursor: true,
         }, cliProgress.Presets.shades_classic);
         bar.start(totalBytes, doneBytes, { doneMiB: mib(doneBytes), totalMiB: mib(totalBytes) });

@@ -81,7 +81,10 @@ export function encodeRecordingDatetime(date: Date): Uint8Array {
 
 /** Like {@link encodeRecordingDatetime} but returns a shared, cached array: copy it, never change it. */
 export function recordingDatetimeBytes(date: Date): Uint8Array {
-  const time = Math.min(Math.max(date.getTime(), EARLIEST_RECORDING_MS), LATEST_RECORDING_MS);
+  // Keyed by whole second (the field's resolution): files made in one burst share one entry.
+  const time = Math.floor(
+    Math.min(Math.max(date.getTime(), EARLIEST_RECORDING_MS), LATEST_RECORDING_MS) / 1000,
+  ) * 1000;
   let encoded = recordingCache.get(time);
   if (!encoded) {
     encoded = new Uint8Array(RECORDING_DATETIME_BYTES);

@@ -1,0 +1,206 @@
+/**
+ * Reads many small host files whole, in a given order, on worker threads ahead of the writer.
+ *
+ * Opening, reading and closing 20,000 small files is system-call time that one thread cannot
+ * hide; two reader threads halve it, and the writer's own thread only copies and writes. Files are
+ * grouped into batches of consecutive files (about 1 MiB); batch `i` goes to reader `i mod N`, at
+ * most {@link BATCHES_IN_FLIGHT} batches are out at once (bounded memory), and the writer takes
+ * the files back in order with {@link FileReadAhead.next}.
+ *
+ * A file whose size differs from the scanned size, or that cannot be read, fails the batch with a
+ * {@link SourceError} naming the file (the same messages as reading on the writer's thread).
+ * @module
+ */
+
+import { SourceError } from "./errors.ts";
+
+/** A host file to read whole, with its size when scanned. */
+export interface WholeFile {
+  readonly path: string;
+  readonly byteLength: number;
+}
+
+/** Below this many files the writer reads them itself (starting threads would cost more). */
+export const READ_AHEAD_MIN_FILES = 256;
+/** Reader threads. */
+export const READER_THREADS = 2;
+/** Bytes of one batch (a batch holds at least one file, whatever its size). */
+const BATCH_BYTES = 1024 * 1024;
+/** Files of one batch at most. */
+const BATCH_FILES = 512;
+/** Batches requested and not yet taken, at most (memory: about this many MiB). */
+const BATCHES_IN_FLIGHT = 8;
+
+/** A request to a reader thread: read `paths` back to back into `buffer`. */
+export interface ReadBatchRequest {
+  readonly batch: number;
+  readonly paths: readonly string[];
+  readonly byteLengths: readonly number[];
+  readonly buffer: ArrayBuffer;
+}
+
+/** A reader thread's answer: the filled buffer, or what went wrong with which file. */
+export type ReadBatchReply =
+  | { readonly batch: number; readonly buffer: ArrayBuffer }
+  | { readonly batch: number; readonly failure: { readonly path: string; readonly message: string } };
+
+interface Batch {
+  readonly firstFile: number;
+  readonly fileCount: number;
+  readonly byteLength: number;
+}
+
+interface Pending {
+  readonly promise: Promise<ArrayBuffer>;
+  resolve(buffer: ArrayBuffer): void;
+  reject(error: Error): void;
+}
+
+let prestarted: Worker[] | undefined;
+
+/**
+ * Starts the reader threads now, so that their start-up overlaps the scan and the plan; the next
+ * {@link FileReadAhead} takes them. Call it where a build of many files is about to start.
+ *
+ * @example
+ * ```ts
+ * prestartFileReaders();
+ * const plan = planIsoBuild(request);
+ * await writeRegionsToFile(plan.regions, "out.iso");
+ * ```
+ */
+export function prestartFileReaders(): void {
+  prestarted ??= spawnReaders();
+}
+
+/** Stops prestarted reader threads that no build took (a library caller that changed its mind). */
+export function stopPrestartedFileReaders(): void {
+  prestarted?.forEach((w) => w.terminate());
+  prestarted = undefined;
+}
+
+function spawnReaders(): Worker[] {
+  const url = new URL("./file_read_ahead_worker.ts", import.meta.url);
+  return Array.from({ length: READER_THREADS }, () => new Worker(url, { type: "module" }));
+}
+
+/**
+ * Files read ahead on reader threads, handed out in order.
+ *
+ * @example
+ * ```ts
+ * using ahead = new FileReadAhead([{ path: "a.txt", byteLength: 5 }, { path: "b.txt", byteLength: 0 }]);
+ * const a = await ahead.next(); // 5 bytes, valid until the next call
+ * ```
+ */
+export class FileReadAhead implements Disposable {
+  readonly #files: readonly WholeFile[];
+  readonly #batches: Batch[] = [];
+  readonly #workers: Worker[];
+  readonly #pending = new Map<number, Pending>();
+  readonly #spareBuffers: ArrayBuffer[] = [];
+  #requested = 0;
+  #taken = 0;
+  #current: { bytes: Uint8Array; batch: Batch; buffer: ArrayBuffer } | undefined;
+  #fileInBatch = 0;
+  #byteInBatch = 0;
+  #closed = false;
+
+  constructor(files: readonly WholeFile[]) {
+    this.#files = files;
+    for (let first = 0; first < files.length;) {
+      let count = 0;
+      let bytes = 0;
+      while (
+        first + count < files.length && count < BATCH_FILES &&
+        (count === 0 || bytes + files[first + count].byteLength <= BATCH_BYTES)
+      ) {
+        bytes += files[first + count].byteLength;
+        count++;
+      }
+      this.#batches.push({ firstFile: first, fileCount: count, byteLength: bytes });
+      first += count;
+    }
+    this.#workers = prestarted ?? spawnReaders();
+    prestarted = undefined;
+    this.#workers.forEach((worker) => {
+      worker.onmessage = (event: MessageEvent<ReadBatchReply>) => this.#answer(event.data);
+      worker.onerror = (event: ErrorEvent) => {
+        event.preventDefault();
+        this.#failAll(new Error(`A file reader thread failed: ${event.message}`));
+      };
+    });
+    while (this.#requested < this.#batches.length && this.#requested < BATCHES_IN_FLIGHT) this.#request();
+  }
+
+  /** The bytes of the next file (in the order given). Valid until the next call. */
+  async next(): Promise<Uint8Array> {
+    if (this.#closed) throw new Error("Cannot read ahead: closed");
+    if (!this.#current || this.#fileInBatch === this.#current.batch.fileCount) {
+      if (this.#current) this.#spareBuffers.push(this.#current.buffer);
+      if (this.#taken >= this.#batches.length) throw new RangeError("Cannot read ahead: no files left");
+      const batch = this.#batches[this.#taken];
+      const pending = this.#pending.get(this.#taken)!;
+      const buffer = await pending.promise;
+      this.#pending.delete(this.#taken);
+      this.#taken++;
+      if (this.#requested < this.#batches.length) this.#request();
+      this.#current = { bytes: new Uint8Array(buffer, 0, batch.byteLength), batch, buffer };
+      this.#fileInBatch = 0;
+      this.#byteInBatch = 0;
+    }
+    const file = this.#files[this.#current.batch.firstFile + this.#fileInBatch];
+    const bytes = this.#current.bytes.subarray(this.#byteInBatch, this.#byteInBatch + file.byteLength);
+    this.#fileInBatch++;
+    this.#byteInBatch += file.byteLength;
+    return bytes;
+  }
+
+  /** Stops the reader threads. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#workers.forEach((w) => w.terminate());
+    this.#failAll(new Error("Cannot read ahead: closed"));
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #request(): void {
+    const index = this.#requested++;
+    const batch = this.#batches[index];
+    const files = this.#files.slice(batch.firstFile, batch.firstFile + batch.fileCount);
+    // One spare byte: a reader reads one byte past the scanned size to see that a file grew.
+    const needed = batch.byteLength + 1;
+    let buffer = this.#spareBuffers.pop();
+    if (!buffer || buffer.byteLength < needed) buffer = new ArrayBuffer(Math.max(needed, BATCH_BYTES + 1));
+    let resolve!: (buffer: ArrayBuffer) => void;
+    let reject!: (error: Error) => void;
+    const promise = new Promise<ArrayBuffer>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    promise.catch(() => {}); // seen when taken; an early failure must not be "unhandled"
+    this.#pending.set(index, { promise, resolve, reject });
+    const request: ReadBatchRequest = {
+      batch: index,
+      paths: files.map((f) => f.path),
+      byteLengths: files.map((f) => f.byteLength),
+      buffer,
+    };
+    this.#workers[index % this.#workers.length].postMessage(request, [buffer]);
+  }
+
+  #answer(reply: ReadBatchReply): void {
+    const pending = this.#pending.get(reply.batch);
+    if (!pending) return;
+    if ("failure" in reply) pending.reject(new SourceError(reply.failure.message, reply.failure.path));
+    else pending.resolve(reply.buffer);
+  }
+
+  #failAll(error: Error): void {
+    for (const pending of this.#pending.values()) pending.reject(error);
+  }
+}
