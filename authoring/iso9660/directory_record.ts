@@ -116,13 +116,17 @@ export function writeDirectoryRecord(
   target[at + 1] = record.extendedAttributeRecordLength; // 1: Extended Attribute Record Length (§9.1.2)
   putUint32Both(target, at + 2, record.extentLba); // 2: Location of Extent, 733 (§9.1.3)
   putUint32Both(target, at + 10, record.dataByteLength); // 10: Data Length, 733 (§9.1.4)
-  if (record.recorded) target.set(recordingDatetimeBytes(record.recorded), at + 18); // 18: Recording Date and Time (§9.1.5)
+  if (record.recorded) {
+    const recorded = recordingDatetimeBytes(record.recorded); // 18: Recording Date and Time (§9.1.5)
+    for (let i = 0; i < recorded.byteLength; i++) target[at + 18 + i] = recorded[i];
+  }
   target[at + 25] = record.fileFlags; // 25: File Flags (§9.1.6)
   target[at + 26] = record.fileUnitSize; // 26: File Unit Size (§9.1.7)
   target[at + 27] = record.interleaveGapSize; // 27: Interleave Gap Size (§9.1.8)
   putUint16Both(target, at + 28, record.volumeSequenceNumber); // 28: Volume Sequence Number, 723 (§9.1.9)
   target[at + 32] = idLength; // 32: Length of File Identifier (§9.1.10)
-  target.set(record.identifier, at + 33); // 33: File Identifier (§9.1.11)
+  const identifier = record.identifier; // 33: File Identifier (§9.1.11)
+  for (let i = 0; i < idLength; i++) target[at + 33 + i] = identifier[i];
   const systemUseAt = at + 33 + idLength + (idLength % 2 === 0 ? 1 : 0); // padding byte iff LEN_FI even (§9.1.12)
   // System Use (§9.1.13), then one 0x00 if needed to make LEN_DR even.
   if (systemUse instanceof Uint8Array) target.set(systemUse, systemUseAt);

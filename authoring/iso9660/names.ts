@@ -75,11 +75,29 @@ function mapChar(ch: string, rules: IsoNamingRules): string {
   return /^[A-Z0-9_]$/.test(upper) ? upper : "_";
 }
 
+/** {@link mapChar} of every ASCII character, per rules object (names map thousands of times). */
+const asciiTables = new WeakMap<IsoNamingRules, readonly string[]>();
+
+function asciiTable(rules: IsoNamingRules): readonly string[] {
+  let table = asciiTables.get(rules);
+  if (!table) {
+    table = Array.from({ length: 128 }, (_, code) => mapChar(String.fromCharCode(code), rules));
+    asciiTables.set(rules, table);
+  }
+  return table;
+}
+
 function mapChars(text: string, rules: IsoNamingRules): string {
+  const ascii = asciiTable(rules);
   let out = "";
-  for (const ch of text) {
-    // One "_" per character outside the set (a non-BMP character is one character).
-    out += ch.length === 1 ? mapChar(ch, rules) : "_";
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) out += ascii[code];
+    else if (code >= 0xd800 && code <= 0xdbff && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      // One "_" per character outside the set: a non-BMP character (a surrogate pair) is one.
+      out += "_";
+      i++;
+    } else out += mapChar(text[i], rules);
   }
   return out;
 }
@@ -224,6 +242,9 @@ function comparePadded(a: string, b: string): number {
   return 0;
 }
 
+/** Characters {@link jolietNameFor} replaces (controls, `* / : ; ? \`, surrogates). */
+const JOLIET_REPLACED = /[\x00-\x1f*/:;?\\\ud800-\udfff]/;
+
 /** Maximum Joliet identifier length in UCS-2 units. */
 export const JOLIET_MAX_UNITS = { standard: 64, long: 103 } as const;
 
@@ -238,6 +259,7 @@ export const JOLIET_MAX_UNITS = { standard: 64, long: 103 } as const;
  * ```
  */
 export function jolietNameFor(name: string, maxUnits: number): { name: string; truncated: boolean } {
+  if (name.length <= maxUnits && !JOLIET_REPLACED.test(name)) return { name, truncated: false };
   let out = "";
   for (let i = 0; i < name.length; i++) {
     const code = name.charCodeAt(i);

@@ -89,3 +89,67 @@ Deno.test("ISO names: 500 names in five colliding groups stay unique (FILE_000..
   assert.deepEqual(names.slice(0, 2), ["FILE_000.DAT", "FILE_001.DAT"]);
   assert.equal(names[499], "FILE_499.DAT");
 });
+
+// The character mapping written the plain way (one code point at a time), as an oracle for the
+// table-driven one in names.ts.
+function referenceMapChars(text: string, rules: IsoNamingRules): string {
+  let out = "";
+  for (const ch of text) {
+    if (ch.length !== 1) out += "_";
+    else if (rules.untranslated || rules.relaxedFilenames) {
+      const code = ch.charCodeAt(0);
+      if (code < 0x20 || code > 0x7e || ch === "/" || ch === ";") out += "_";
+      else out += !rules.allowLowercase && !rules.untranslated ? ch.toUpperCase() : ch;
+    } else if (rules.allowLowercase && /[a-z]/.test(ch)) out += ch;
+    else out += /^[A-Z0-9_]$/.test(ch.toUpperCase()) ? ch.toUpperCase() : "_";
+  }
+  return out;
+}
+
+Deno.test("ISO names: the character mapping equals the per-code-point reference for any text and rules (fast-check)", () => {
+  const rules = fc.record({
+    level: fc.constantFrom(1 as const, 2 as const, 3 as const, 4 as const),
+    fullFilenames: fc.boolean(),
+    omitVersion: fc.boolean(),
+    relaxedFilenames: fc.boolean(),
+    allowLowercase: fc.boolean(),
+    untranslated: fc.boolean(),
+    allowMultidot: fc.boolean(),
+    allowLeadingDots: fc.boolean(),
+  });
+  // Full Unicode plus lone surrogates and characters whose upper case is ASCII: every branch.
+  const unit = fc.oneof(
+    fc.constantFrom("ı", "ſ", "ß", ".", "a", "\ud800", "\udc00"),
+    fc.string({ unit: "binary" }),
+  );
+  const text = fc.array(unit, { maxLength: 12 }).map((parts) => parts.join(""));
+  fc.assert(
+    fc.property(text, rules, (name, r) => {
+      // A directory's identifier is the mapped text (leading dot and dots handled as in names.ts).
+      const leadingDot = name.startsWith(".") && name.length > 1;
+      let base = referenceMapChars(leadingDot ? name.slice(1) : name, r);
+      if (!r.untranslated && !r.relaxedFilenames) base = base.replace(/\./g, "_");
+      const max = r.untranslated ? 37 : r.level === 1 && !r.fullFilenames ? 8 : 31;
+      base = ((leadingDot ? (r.allowLeadingDots ? "." : "_") : "") + base).slice(0, max) || "_";
+      assert.equal(isoNameFor(name, true, r).base, base);
+    }),
+    { numRuns: 3000 },
+  );
+});
+
+Deno.test("Joliet: the fast path (nothing to replace) equals the character-by-character one", () => {
+  fc.assert(
+    fc.property(fc.string({ unit: "binary" }), fc.constantFrom(64, 103), (name, max) => {
+      const got = jolietNameFor(name, max);
+      let replaced = "";
+      for (let i = 0; i < name.length; i++) {
+        const c = name.charCodeAt(i);
+        const bad = c < 0x20 || "*/:;?\\".includes(name[i]) || (c >= 0xd800 && c <= 0xdfff);
+        replaced += bad ? "_" : name[i];
+      }
+      if (replaced.length <= max) assert.deepEqual(got, { name: replaced, truncated: false });
+      else assert.equal(got.truncated, true);
+    }),
+    { numRuns: 2000 },
+  );
+});

@@ -48,18 +48,26 @@ import {
 import { utf8 } from "./numbers.ts";
 import { encodePathTable, type PathTableRecord, pathTableRecordByteLength } from "./path_table.ts";
 import {
+  ATTRIBUTE_ENTRIES_BYTES,
   attributeEntries,
   type ContinuationPlace,
   deviceEntry,
   entriesByteLength,
   layoutSystemUse,
   nameEntries,
+  nameEntriesByteLength,
   placeContinuation,
   rationalizeMode,
   symlinkEntries,
   type SystemUseLayout,
 } from "./rock_ridge.ts";
-import { encodeSuspEntries, POSIX_FILE_TYPE, RRIP_1991A, type SuspEntry } from "./susp.ts";
+import {
+  encodeSuspEntries,
+  POSIX_FILE_TYPE,
+  RRIP_1991A,
+  type SuspEntry,
+  suspEntryByteLength,
+} from "./susp.ts";
 import {
   encodeTerminator,
   encodeVolumeDescriptor,
@@ -449,11 +457,14 @@ class Planner {
         lba += d.sectorCount;
       }
       if (kinds[i] === "iso" && this.options.rockRidge !== "off") {
-        for (const d of dirs) for (const r of d.records) r.continuationPlaces = [];
+        // Only records whose entries overflow into continuation areas have places (few).
+        for (const d of dirs) for (const r of d.records) if (r.systemUse) r.continuationPlaces = [];
         continuationLba = lba;
         continuationBlocks = this.placeContinuationAreas(dirs, lba, continuationAreas);
         lba += continuationBlocks;
-        for (const d of dirs) for (const r of d.records) continuationPlaces.set(r, r.continuationPlaces);
+        for (const d of dirs) {
+          for (const r of d.records) if (r.systemUse) continuationPlaces.set(r, r.continuationPlaces);
+        }
       }
       const byteLength = this.pathTableRecords(dirs).reduce(
         (sum, r) => sum + pathTableRecordByteLength(r.identifier.byteLength),
@@ -691,11 +702,10 @@ class Planner {
       let systemUse: SystemUseLayout | undefined;
       let systemUseByteLength = 0;
       if (rr) {
-        const entries = this.rrEntries(dir, recordKind, entry);
         const budget = DIRECTORY_RECORD_MAX_BYTES - directoryRecordByteLength(identifier.byteLength, 0);
-        systemUseByteLength = entriesByteLength(entries);
+        systemUseByteLength = this.rrByteLength(dir, recordKind, entry);
         if (systemUseByteLength > budget) {
-          systemUse = layoutSystemUse(entries, budget);
+          systemUse = layoutSystemUse(this.rrEntries(dir, recordKind, entry), budget);
           systemUseByteLength = entriesByteLength(systemUse.inRecord);
         }
       }
@@ -708,7 +718,7 @@ class Planner {
         byteLength: directoryRecordByteLength(identifier.byteLength, systemUseByteLength),
         sectorIndex: 0,
         byteOffset: 0,
-        continuationPlaces: [],
+        continuationPlaces: NO_PLACES,
       });
     };
     add("self", undefined, 0, 1);
@@ -731,6 +741,19 @@ class Planner {
     }
     dir.records = records;
     dir.sectorCount = sector + 1;
+  }
+
+  /**
+   * Bytes of {@link rrEntries} for the same record, counted without making the entries (sizing
+   * runs for every record; a wrong count is caught when the record is encoded).
+   */
+  rrByteLength(dir: TreeDirectory, recordKind: PlannedRecord["kind"], entry: TreeEntry | undefined): number {
+    if (recordKind === "self") return ATTRIBUTE_ENTRIES_BYTES + (dir.parent ? 0 : ROOT_SELF_EXTRA_BYTES);
+    if (recordKind === "parent") return ATTRIBUTE_ENTRIES_BYTES;
+    const source = entry!.source;
+    if (source.kind === "symlink") return entriesByteLength(this.rrEntries(dir, recordKind, entry));
+    const device = source.kind === "charDevice" || source.kind === "blockDevice" ? PN_BYTES : 0;
+    return ATTRIBUTE_ENTRIES_BYTES + nameEntriesByteLength(this.rrName(source).byteLength) + device;
   }
 
   /** The Rock Ridge entries of one record of `dir` (derived again when encoding: nothing is kept). */
@@ -782,14 +805,18 @@ class Planner {
     });
   }
 
-  rrNameAndLink(source: SourceNode): SuspEntry[] {
-    // Sizing and encoding both ask: encode each name once.
+  /** A node's name as UTF-8 (sizing and encoding both ask: each name is encoded once). */
+  rrName(source: SourceNode): Uint8Array {
     let name = this.nameBytes.get(source);
     if (!name) {
       name = utf8(source.name);
       this.nameBytes.set(source, name);
     }
-    const entries = nameEntries(name);
+    return name;
+  }
+
+  rrNameAndLink(source: SourceNode): SuspEntry[] {
+    const entries = nameEntries(this.rrName(source));
     if (source.kind === "symlink") entries.push(...symlinkEntries(source.target));
     if (source.kind === "charDevice" || source.kind === "blockDevice") {
       entries.splice(1, 0, deviceEntry(source.rdev));
@@ -1004,6 +1031,13 @@ export function sectionLengths(byteLength: number): number[] {
 }
 
 const EMPTY = new Uint8Array();
+/** SP and ER: what the root's "." record carries besides PX and TF. */
+const ROOT_SELF_EXTRA_BYTES = suspEntryByteLength({ signature: "SP", skipByteLength: 0 }) +
+  suspEntryByteLength(RRIP_1991A);
+/** A PN entry (devices). */
+const PN_BYTES = suspEntryByteLength(deviceEntry(0));
+/** The continuation places of a record that has none (most records). */
+const NO_PLACES: ContinuationPlace[] = [];
 
 function padTo32(bytes: Uint8Array): Uint8Array {
   const out = new Uint8Array(32);

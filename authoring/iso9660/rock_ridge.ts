@@ -43,6 +43,23 @@ export function attributeEntries(a: RockRidgeAttributes): SuspEntry[] {
   ];
 }
 
+/** Bytes of {@link attributeEntries} (the same for every node: PX 36 + TF 26). */
+export const ATTRIBUTE_ENTRIES_BYTES = entriesByteLength(attributeEntries({
+  mode: 0,
+  linkCount: 1,
+  uid: 0,
+  gid: 0,
+  mtime: new Date(0),
+  atime: new Date(0),
+  ctime: new Date(0),
+}));
+
+/** Bytes of the {@link nameEntries} of a name of `nameByteLength` UTF-8 bytes. */
+export function nameEntriesByteLength(nameByteLength: number): number {
+  const pieces = Math.max(1, Math.ceil(nameByteLength / MAX_ENTRY_DATA_BYTES));
+  return 5 * pieces + nameByteLength; // 5: each NM entry's header and flags
+}
+
 /**
  * NM entries for a name, split into CONTINUE pieces of at most 250 bytes.
  *
