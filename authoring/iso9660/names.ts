@@ -243,6 +243,7 @@ function comparePadded(a: string, b: string): number {
 }
 
 /** Characters {@link jolietNameFor} replaces (controls, `* / : ; ? \`, surrogates). */
+// deno-lint-ignore no-control-regex -- controls (U+0000–U+001F) are what it looks for
 const JOLIET_REPLACED = /[\x00-\x1f*/:;?\\\ud800-\udfff]/;
 
 /** Maximum Joliet identifier length in UCS-2 units. */
