@@ -105,7 +105,33 @@ export function writeDirectoryRecord(
   const systemUseLength = systemUse instanceof Uint8Array
     ? systemUse.byteLength
     : entriesByteLength(systemUse);
-  const length = directoryRecordByteLength(idLength, systemUseLength);
+  const length = writeDirectoryRecordHeader(target, at, record, idLength, systemUseLength);
+  const identifier = record.identifier; // 33: File Identifier (§9.1.11)
+  for (let i = 0; i < idLength; i++) target[at + 33 + i] = identifier[i];
+  // System Use (§9.1.13), then one 0x00 if needed to make LEN_DR even.
+  const systemUseAt = systemUseOffset(idLength);
+  if (systemUse instanceof Uint8Array) target.set(systemUse, at + systemUseAt);
+  else writeSuspEntries(target, at + systemUseAt, systemUse);
+  return length;
+}
+
+/** The fixed fields of a directory record: all but the identifier bytes and the System Use field. */
+export type DirectoryRecordHeader = Omit<DirectoryRecord, "identifier" | "systemUse">;
+
+/**
+ * Writes everything of a record but its identifier and System Use bytes, for an identifier of
+ * `identifierByteLength` bytes (written at `at + 33`) and `systemUseByteLength` bytes of System Use
+ * (written at `at + systemUseOffset(identifierByteLength)`): the record's bytes are zeroed first.
+ * Returns LEN_DR. A planner writing thousands of records writes the two fields itself.
+ */
+export function writeDirectoryRecordHeader(
+  target: Uint8Array,
+  at: number,
+  record: DirectoryRecordHeader,
+  identifierByteLength: number,
+  systemUseByteLength: number,
+): number {
+  const length = directoryRecordByteLength(identifierByteLength, systemUseByteLength);
   if (length > DIRECTORY_RECORD_MAX_BYTES) {
     throw new RangeError(
       `Cannot encode directory record: ${length} bytes exceed ${DIRECTORY_RECORD_MAX_BYTES}`,
@@ -124,14 +150,13 @@ export function writeDirectoryRecord(
   target[at + 26] = record.fileUnitSize; // 26: File Unit Size (§9.1.7)
   target[at + 27] = record.interleaveGapSize; // 27: Interleave Gap Size (§9.1.8)
   putUint16Both(target, at + 28, record.volumeSequenceNumber); // 28: Volume Sequence Number, 723 (§9.1.9)
-  target[at + 32] = idLength; // 32: Length of File Identifier (§9.1.10)
-  const identifier = record.identifier; // 33: File Identifier (§9.1.11)
-  for (let i = 0; i < idLength; i++) target[at + 33 + i] = identifier[i];
-  const systemUseAt = at + 33 + idLength + (idLength % 2 === 0 ? 1 : 0); // padding byte iff LEN_FI even (§9.1.12)
-  // System Use (§9.1.13), then one 0x00 if needed to make LEN_DR even.
-  if (systemUse instanceof Uint8Array) target.set(systemUse, systemUseAt);
-  else writeSuspEntries(target, systemUseAt, systemUse);
+  target[at + 32] = identifierByteLength; // 32: Length of File Identifier (§9.1.10)
   return length;
+}
+
+/** Offset of the System Use field in a record: after the identifier and its padding byte (§9.1.12). */
+export function systemUseOffset(identifierByteLength: number): number {
+  return 33 + identifierByteLength + (identifierByteLength % 2 === 0 ? 1 : 0); // padding byte iff LEN_FI even
 }
 
 /**

@@ -150,8 +150,13 @@ export function isoNameFor(name: string, isDirectory: boolean, rules: IsoNamingR
 
 /** Bytes of an ISO 9660 identifier: "NAME.EXT;1" for files, "NAME" for directories. */
 export function encodeIsoIdentifier(name: IsoName, isDirectory: boolean, omitVersion: boolean): Uint8Array {
-  if (isDirectory) return latin1(name.base);
-  return latin1(`${name.base}.${name.extension}${omitVersion ? "" : ";1"}`);
+  return latin1(isoIdentifierText(name, isDirectory, omitVersion));
+}
+
+/** The text of an ISO 9660 identifier ({@link encodeIsoIdentifier} writes it one byte per character). */
+export function isoIdentifierText(name: IsoName, isDirectory: boolean, omitVersion: boolean): string {
+  if (isDirectory) return name.base;
+  return `${name.base}.${name.extension}${omitVersion ? "" : ";1"}`;
 }
 
 /**

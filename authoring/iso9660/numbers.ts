@@ -146,3 +146,88 @@ export function latin1(text: string): Uint8Array {
   for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i) & 0xff;
   return out;
 }
+
+/**
+ * UTF-8 bytes of `text` (what {@link utf8} would give, counted without encoding: a lone surrogate
+ * counts as U+FFFD, 3 bytes).
+ */
+export function utf8ByteLength(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4; // a surrogate pair is one 4-byte character
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/**
+ * Writes `text` as UTF-8 into `target` at `at` (as {@link utf8} encodes it: a lone surrogate
+ * becomes U+FFFD); returns the bytes written. The caller makes room ({@link utf8ByteLength}).
+ */
+export function writeUtf8(target: Uint8Array, at: number, text: string): number {
+  let out = at;
+  for (let i = 0; i < text.length; i++) {
+    let code = text.charCodeAt(i);
+    if (code < 0x80) {
+      target[out++] = code;
+      continue;
+    }
+    if (code >= 0xd800 && code <= 0xdfff) {
+      const next = text.charCodeAt(i + 1);
+      if (code <= 0xdbff && (next & 0xfc00) === 0xdc00) {
+        code = 0x10000 + ((code - 0xd800) << 10) + (next - 0xdc00);
+        i++;
+      } else code = 0xfffd;
+    }
+    if (code < 0x800) {
+      target[out++] = 0xc0 | (code >> 6);
+    } else if (code < 0x10000) {
+      target[out++] = 0xe0 | (code >> 12);
+      target[out++] = 0x80 | ((code >> 6) & 0x3f);
+    } else {
+      target[out++] = 0xf0 | (code >> 18);
+      target[out++] = 0x80 | ((code >> 12) & 0x3f);
+      target[out++] = 0x80 | ((code >> 6) & 0x3f);
+    }
+    target[out++] = 0x80 | (code & 0x3f);
+  }
+  return out - at;
+}
+
+/** Bytes of an identifier written in `encoding`. */
+export function textByteLength(text: string, encoding: TextEncoding): number {
+  return encoding === "latin1" ? text.length : encoding === "ucs2" ? 2 * text.length : utf8ByteLength(text);
+}
+
+/** An identifier's bytes in `encoding`. */
+export function encodeText(text: string, encoding: TextEncoding): Uint8Array {
+  const out = new Uint8Array(textByteLength(text, encoding));
+  writeText(out, 0, text, encoding);
+  return out;
+}
+
+/** Writes an identifier in `encoding` at `at`; returns the bytes written. */
+export function writeText(target: Uint8Array, at: number, text: string, encoding: TextEncoding): number {
+  if (encoding === "utf8") return writeUtf8(target, at, text);
+  if (encoding === "latin1") {
+    for (let i = 0; i < text.length; i++) target[at + i] = text.charCodeAt(i) & 0xff;
+    return text.length;
+  }
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    target[at + 2 * i] = code >> 8;
+    target[at + 2 * i + 1] = code & 0xff;
+  }
+  return 2 * text.length;
+}
+
+/**
+ * How identifier text becomes bytes: one byte per character (ISO 9660 d-characters), UCS-2BE
+ * (Joliet) or UTF-8 (ISO 9660:1999, Rock Ridge names).
+ */
+export type TextEncoding = "latin1" | "ucs2" | "utf8";

@@ -28,9 +28,9 @@ import {
   DIRECTORY_RECORD_MAX_BYTES,
   directoryRecordByteLength,
   FILE_FLAGS,
-  IDENTIFIER_PARENT,
   IDENTIFIER_SELF,
-  writeDirectoryRecord,
+  systemUseOffset,
+  writeDirectoryRecordHeader,
 } from "./directory_record.ts";
 import {
   assignIsoNames,
@@ -38,14 +38,13 @@ import {
   compareIsoNames,
   compareJolietNames,
   DEFAULT_ISO_NAMING,
-  encodeIsoIdentifier,
-  encodeJolietIdentifier,
   ISO1999_MAX_BYTES,
+  isoIdentifierText,
   type IsoName,
   type IsoNamingRules,
   JOLIET_MAX_UNITS,
 } from "./names.ts";
-import { utf8 } from "./numbers.ts";
+import { encodeText, textByteLength, type TextEncoding, utf8, utf8ByteLength, writeText } from "./numbers.ts";
 import { encodePathTable, type PathTableRecord, pathTableRecordByteLength } from "./path_table.ts";
 import {
   ATTRIBUTE_ENTRIES_BYTES,
@@ -54,12 +53,16 @@ import {
   deviceEntry,
   entriesByteLength,
   layoutSystemUse,
+  MAX_SINGLE_NM_BYTES,
   nameEntries,
   nameEntriesByteLength,
   placeContinuation,
   rationalizeMode,
+  type RockRidgeAttributes,
   symlinkEntries,
   type SystemUseLayout,
+  writeAttributeEntries,
+  writeSingleNameEntry,
 } from "./rock_ridge.ts";
 import {
   encodeSuspEntries,
@@ -67,6 +70,7 @@ import {
   RRIP_1991A,
   type SuspEntry,
   suspEntryByteLength,
+  writeSuspEntries,
 } from "./susp.ts";
 import {
   encodeTerminator,
@@ -206,8 +210,8 @@ interface TreeDirectory {
   readonly parent: TreeDirectory | undefined;
   readonly isoPath: string;
   readonly depth: number;
-  /** Identifier bytes in the parent (root: 0x00). */
-  identifier: Uint8Array;
+  /** Identifier text in the parent, written in the tree's {@link TREE_ENCODING} (root: "\0"). */
+  identifier: string;
   children: TreeEntry[];
   /** Records in extent order with their sizes; filled by sizing. */
   records: PlannedRecord[];
@@ -219,7 +223,8 @@ interface TreeDirectory {
 /** A child of a directory in one tree. */
 interface TreeEntry {
   readonly source: SourceNode;
-  readonly identifier: Uint8Array;
+  /** Identifier text, written in the tree's {@link TREE_ENCODING}. */
+  readonly identifier: string;
   readonly directory: TreeDirectory | undefined;
   readonly data: FileData | undefined;
 }
@@ -241,6 +246,8 @@ interface PlannedRecord {
   readonly sectionCount: number;
   /** Set only when the entries need a continuation area (rare); else they are re-derived when encoding. */
   readonly systemUse: SystemUseLayout | undefined;
+  /** Bytes of the System Use field (in the record). */
+  readonly systemUseByteLength: number;
   readonly byteLength: number;
   /** Sector within the directory extent and byte offset in that sector. */
   sectorIndex: number;
@@ -250,9 +257,17 @@ interface PlannedRecord {
 
 /** An identifier of one tree and its sort key. */
 interface TreeIdentifier {
-  readonly bytes: Uint8Array;
-  readonly key: IsoName | string;
+  readonly text: string;
+  /** NAME and EXT (ISO 9660), the name (Joliet) or its UTF-8 bytes (ISO 9660:1999). */
+  readonly key: IsoName | string | Uint8Array;
 }
+
+/** How each tree writes identifier text (kept as text while planning: no array per name). */
+const TREE_ENCODING: Readonly<Record<TreeKind, TextEncoding>> = {
+  iso: "latin1",
+  joliet: "ucs2",
+  iso1999: "utf8",
+};
 
 /**
  * Plans an ISO 9660 image from a scanned tree.
@@ -299,7 +314,6 @@ class Planner {
   readonly fileData = new Map<SourceNode | string, FileData>();
   readonly dataInOrder: FileData[] = [];
   readonly linkCounts = new Map<string, number>();
-  readonly nameBytes = new Map<SourceNode, Uint8Array>();
   needsZeroBlock = false;
   zeroBlockLba = 0;
 
@@ -466,7 +480,7 @@ class Planner {
           for (const r of d.records) if (r.systemUse) continuationPlaces.set(r, r.continuationPlaces);
         }
       }
-      const byteLength = this.pathTableRecords(dirs).reduce(
+      const byteLength = this.pathTableRecords(dirs, kinds[i]).reduce(
         (sum, r) => sum + pathTableRecordByteLength(r.identifier.byteLength),
         0,
       );
@@ -515,7 +529,7 @@ class Planner {
             this.encodeContinuationAreas(areas, copy.continuationLba - bias, copy.continuationBlocks),
           );
         }
-        const records = this.pathTableRecords(dirs);
+        const records = this.pathTableRecords(dirs, copy.kinds[i]);
         const table = copy.pathTables[i];
         for (const littleEndian of [true, false]) {
           const bytes = new Uint8Array(table.blocks * SECTOR_BYTES);
@@ -586,7 +600,7 @@ class Planner {
       source: SourceDirectory,
       parent: TreeDirectory | undefined,
       isoPath: string,
-      identifier: Uint8Array,
+      identifier: string,
     ) => {
       const dir: TreeDirectory = {
         source,
@@ -618,16 +632,16 @@ class Planner {
         let data: FileData | undefined;
         if (child.kind === "file") data = this.dataFor(child, childPath);
         else if (child.kind !== "directory") this.needsZeroBlock = true;
-        const entry: TreeEntry = { source: child, identifier: identifiers[i].bytes, directory, data };
+        const entry: TreeEntry = { source: child, identifier: identifiers[i].text, directory, data };
         dir.children.push(entry);
         if (child.kind === "directory") {
-          const subdirectory = visit(child, dir, childPath, identifiers[i].bytes);
+          const subdirectory = visit(child, dir, childPath, identifiers[i].text);
           (entry as { directory: TreeDirectory }).directory = subdirectory;
         }
       }
       return dir;
     };
-    visit(this.tree.root, undefined, "", IDENTIFIER_SELF);
+    visit(this.tree.root, undefined, "", "\0");
     return dirs;
   }
 
@@ -645,7 +659,7 @@ class Planner {
       );
       return names.map((name, i) => ({
         key: name,
-        bytes: encodeIsoIdentifier(name, children[i].kind === "directory", this.options.naming.omitVersion),
+        text: isoIdentifierText(name, children[i].kind === "directory", this.options.naming.omitVersion),
       }));
     }
     if (kind === "joliet") {
@@ -653,14 +667,11 @@ class Planner {
       return assignJolietNames(children, max, (i) =>
         this.diagnostics.push(
           `Joliet name of "/${dirPath ? dirPath + "/" : ""}${children[i].name}" cut to ${max} characters`,
-        )).map((name) => ({
-          key: name,
-          bytes: encodeJolietIdentifier(name),
-        }));
+        )).map((name) => ({ key: name, text: name }));
     }
     return children.map((c) => {
       const name = truncateUtf8(c.name, ISO1999_MAX_BYTES);
-      return { key: name, bytes: utf8(name) };
+      return { key: utf8(name), text: name };
     });
   }
 
@@ -668,7 +679,7 @@ class Planner {
   static compare(kind: TreeKind, a: TreeIdentifier, b: TreeIdentifier): number {
     if (kind === "iso") return compareIsoNames(a.key as IsoName, b.key as IsoName);
     if (kind === "joliet") return compareJolietNames(a.key as string, b.key as string);
-    return compareBytes(a.bytes, b.bytes);
+    return compareBytes(a.key as Uint8Array, b.key as Uint8Array);
   }
 
   dataFor(source: SourceFile, isoPath: string): FileData {
@@ -698,11 +709,11 @@ class Planner {
       section: number,
       sectionCount: number,
     ) => {
-      const identifier = recordIdentifier(recordKind, entry);
+      const identifierByteLength = recordIdentifierByteLength(recordKind, entry, kind);
       let systemUse: SystemUseLayout | undefined;
       let systemUseByteLength = 0;
       if (rr) {
-        const budget = DIRECTORY_RECORD_MAX_BYTES - directoryRecordByteLength(identifier.byteLength, 0);
+        const budget = DIRECTORY_RECORD_MAX_BYTES - directoryRecordByteLength(identifierByteLength, 0);
         systemUseByteLength = this.rrByteLength(dir, recordKind, entry);
         if (systemUseByteLength > budget) {
           systemUse = layoutSystemUse(this.rrEntries(dir, recordKind, entry), budget);
@@ -715,7 +726,8 @@ class Planner {
         section,
         sectionCount,
         systemUse,
-        byteLength: directoryRecordByteLength(identifier.byteLength, systemUseByteLength),
+        systemUseByteLength,
+        byteLength: directoryRecordByteLength(identifierByteLength, systemUseByteLength),
         sectorIndex: 0,
         byteOffset: 0,
         continuationPlaces: NO_PLACES,
@@ -753,7 +765,7 @@ class Planner {
     const source = entry!.source;
     if (source.kind === "symlink") return entriesByteLength(this.rrEntries(dir, recordKind, entry));
     const device = source.kind === "charDevice" || source.kind === "blockDevice" ? PN_BYTES : 0;
-    return ATTRIBUTE_ENTRIES_BYTES + nameEntriesByteLength(this.rrName(source).byteLength) + device;
+    return ATTRIBUTE_ENTRIES_BYTES + nameEntriesByteLength(utf8ByteLength(source.name)) + device;
   }
 
   /** The Rock Ridge entries of one record of `dir` (derived again when encoding: nothing is kept). */
@@ -775,6 +787,44 @@ class Planner {
   }
 
   rrAttributes(source: SourceNode, dir: TreeDirectory | undefined): SuspEntry[] {
+    return attributeEntries(this.rrAttributeValues(source, dir));
+  }
+
+  /**
+   * Writes {@link rrEntries} of one record into `out` at `at`; returns the bytes written. The
+   * common records (PX, TF and a name that fits one NM) are written without making entries.
+   */
+  writeRrEntries(
+    out: Uint8Array,
+    at: number,
+    dir: TreeDirectory,
+    recordKind: PlannedRecord["kind"],
+    entry: TreeEntry | undefined,
+  ): number {
+    const source = recordKind === "self"
+      ? dir.source
+      : recordKind === "parent"
+      ? (dir.parent ?? dir).source
+      : entry!.source;
+    const common = recordKind === "parent" ||
+      (recordKind === "self" && dir.parent !== undefined) ||
+      (recordKind === "entry" &&
+        (source.kind === "file" || source.kind === "directory" || source.kind === "fifo" ||
+          source.kind === "socket") &&
+        utf8ByteLength(source.name) <= MAX_SINGLE_NM_BYTES);
+    if (!common) return writeSuspEntries(out, at, this.rrEntries(dir, recordKind, entry));
+    const linkDir = recordKind === "self"
+      ? dir
+      : recordKind === "parent"
+      ? dir.parent ?? dir
+      : entry!.directory;
+    let written = writeAttributeEntries(out, at, this.rrAttributeValues(source, linkDir));
+    if (recordKind === "entry") written += writeSingleNameEntry(out, at + written, source.name);
+    return written;
+  }
+
+  /** PX and TF values of a node (`dir`: its directory in this tree, for the link count). */
+  rrAttributeValues(source: SourceNode, dir: TreeDirectory | undefined): RockRidgeAttributes {
     const o = this.options;
     const type = source.mode & POSIX_FILE_TYPE.mask;
     let mode = source.mode;
@@ -794,7 +844,7 @@ class Planner {
       ? this.linkCounts.get(source.inodeKey) ?? 1
       : 1;
     const time = o.fileTimeOverride;
-    return attributeEntries({
+    return {
       mode,
       linkCount,
       uid,
@@ -802,21 +852,11 @@ class Planner {
       mtime: time ?? source.mtime,
       atime: time ?? source.atime,
       ctime: time ?? source.ctime,
-    });
-  }
-
-  /** A node's name as UTF-8 (sizing and encoding both ask: each name is encoded once). */
-  rrName(source: SourceNode): Uint8Array {
-    let name = this.nameBytes.get(source);
-    if (!name) {
-      name = utf8(source.name);
-      this.nameBytes.set(source, name);
-    }
-    return name;
+    };
   }
 
   rrNameAndLink(source: SourceNode): SuspEntry[] {
-    const entries = nameEntries(this.rrName(source));
+    const entries = nameEntries(source.name);
     if (source.kind === "symlink") entries.push(...symlinkEntries(source.target));
     if (source.kind === "charDevice" || source.kind === "blockDevice") {
       entries.splice(1, 0, deviceEntry(source.rdev));
@@ -867,7 +907,8 @@ class Planner {
     return out;
   }
 
-  pathTableRecords(dirs: readonly TreeDirectory[]): PathTableRecord[] {
+  pathTableRecords(dirs: readonly TreeDirectory[], kind: TreeKind): PathTableRecord[] {
+    const encoding = TREE_ENCODING[kind];
     // Breadth-first over sorted children = §6.9.1 order (level, parent number, identifier).
     const ordered: TreeDirectory[] = [dirs[0]];
     for (let i = 0; i < ordered.length; i++) {
@@ -883,7 +924,7 @@ class Planner {
       extendedAttributeRecordLength: 0,
       extentLba: d.lba,
       parentDirectoryNumber: d.parent ? d.parent.pathTableNumber : 1,
-      identifier: d.identifier,
+      identifier: d.parent ? encodeText(d.identifier, encoding) : IDENTIFIER_SELF,
     }));
   }
 
@@ -978,25 +1019,36 @@ class Planner {
           dataByteLength = 0;
         }
       }
-      const systemUse = !rr
-        ? EMPTY
+      // The record's fixed fields, then its identifier and System Use written in place.
+      const at = r.sectorIndex * SECTOR_BYTES + r.byteOffset;
+      const identifierByteLength = recordIdentifierByteLength(r.kind, r.entry, kind);
+      const written = writeDirectoryRecordHeader(
+        out,
+        at,
+        {
+          extendedAttributeRecordLength: 0,
+          extentLba,
+          dataByteLength,
+          recorded,
+          fileFlags,
+          fileUnitSize: 0,
+          interleaveGapSize: 0,
+          volumeSequenceNumber: 1,
+        },
+        identifierByteLength,
+        r.systemUseByteLength,
+      );
+      if (r.kind === "entry") writeText(out, at + 33, r.entry!.identifier, TREE_ENCODING[kind]);
+      else out[at + 33] = r.kind === "self" ? 0x00 : 0x01; // 33: "." is 0x00, ".." is 0x01 (§6.8.2.2)
+      const systemUseAt = at + systemUseOffset(identifierByteLength);
+      const systemUseWritten = !rr
+        ? 0
         : r.systemUse
-        ? placeContinuation(r.systemUse, r.continuationPlaces).inRecord
-        : this.rrEntries(dir, r.kind, r.entry);
-      const written = writeDirectoryRecord(out, r.sectorIndex * SECTOR_BYTES + r.byteOffset, {
-        extendedAttributeRecordLength: 0,
-        extentLba,
-        dataByteLength,
-        recorded,
-        fileFlags,
-        fileUnitSize: 0,
-        interleaveGapSize: 0,
-        volumeSequenceNumber: 1,
-        identifier: recordIdentifier(r.kind, r.entry),
-      }, systemUse);
-      if (written !== r.byteLength) {
+        ? writeSuspEntries(out, systemUseAt, placeContinuation(r.systemUse, r.continuationPlaces).inRecord)
+        : this.writeRrEntries(out, systemUseAt, dir, r.kind, r.entry);
+      if (written !== r.byteLength || systemUseWritten !== r.systemUseByteLength) {
         throw new LayoutError(
-          `Cannot encode record in "/${dir.isoPath}": ${written} bytes, planned ${r.byteLength}`,
+          `Cannot encode record in "/${dir.isoPath}": ${written} bytes with ${systemUseWritten} of System Use, planned ${r.byteLength} with ${r.systemUseByteLength}`,
         );
       }
     }
@@ -1004,9 +1056,13 @@ class Planner {
   }
 }
 
-/** The identifier of a record: 0x00 for ".", 0x01 for "..", else the entry's. */
-function recordIdentifier(kind: PlannedRecord["kind"], entry: TreeEntry | undefined): Uint8Array {
-  return kind === "self" ? IDENTIFIER_SELF : kind === "parent" ? IDENTIFIER_PARENT : entry!.identifier;
+/** Bytes of a record's identifier: one for "." and "..", else the entry's text in the tree's encoding. */
+function recordIdentifierByteLength(
+  recordKind: PlannedRecord["kind"],
+  entry: TreeEntry | undefined,
+  kind: TreeKind,
+): number {
+  return recordKind === "entry" ? textByteLength(entry!.identifier, TREE_ENCODING[kind]) : 1;
 }
 
 /**
@@ -1030,7 +1086,6 @@ export function sectionLengths(byteLength: number): number[] {
   return lengths;
 }
 
-const EMPTY = new Uint8Array();
 /** SP and ER: what the root's "." record carries besides PX and TF. */
 const ROOT_SELF_EXTRA_BYTES = suspEntryByteLength({ signature: "SP", skipByteLength: 0 }) +
   suspEntryByteLength(RRIP_1991A);

@@ -15,6 +15,9 @@ import {
   type SuspEntry,
   suspEntryByteLength,
   TF_FLAGS,
+  writeNmEntry,
+  writePxEntry,
+  writeTfEntry,
 } from "./susp.ts";
 
 /** POSIX attributes written into PX and TF. */
@@ -31,16 +34,24 @@ export interface RockRidgeAttributes {
 /** Bytes of NM / SL data that fit in one entry (LEN_SUE is 8 bits). */
 const MAX_ENTRY_DATA_BYTES = 250;
 
+/** The times TF carries: modify, access, attributes (7-byte form). */
+const ATTRIBUTE_TF_FLAGS = TF_FLAGS.modify | TF_FLAGS.access | TF_FLAGS.attributes;
+
 /** PX and TF (modify, access, attributes; 7-byte form) as xorriso writes them. */
 export function attributeEntries(a: RockRidgeAttributes): SuspEntry[] {
   return [
     { signature: "PX", mode: a.mode, linkCount: a.linkCount, uid: a.uid, gid: a.gid },
-    {
-      signature: "TF",
-      flags: TF_FLAGS.modify | TF_FLAGS.access | TF_FLAGS.attributes,
-      times: [a.mtime, a.atime, a.ctime],
-    },
+    { signature: "TF", flags: ATTRIBUTE_TF_FLAGS, times: [a.mtime, a.atime, a.ctime] },
   ];
+}
+
+/**
+ * Writes what {@link attributeEntries} makes, straight into `target` at `at` (no entry objects);
+ * returns the bytes written ({@link ATTRIBUTE_ENTRIES_BYTES}).
+ */
+export function writeAttributeEntries(target: Uint8Array, at: number, a: RockRidgeAttributes): number {
+  const px = writePxEntry(target, at, a.mode, a.linkCount, a.uid, a.gid);
+  return px + writeTfEntry(target, at + px, ATTRIBUTE_TF_FLAGS, [a.mtime, a.atime, a.ctime]);
 }
 
 /** Bytes of {@link attributeEntries} (the same for every node: PX 36 + TF 26). */
@@ -53,6 +64,17 @@ export const ATTRIBUTE_ENTRIES_BYTES = entriesByteLength(attributeEntries({
   atime: new Date(0),
   ctime: new Date(0),
 }));
+
+/** Longest name (UTF-8 bytes) that fits one NM entry. */
+export const MAX_SINGLE_NM_BYTES = MAX_ENTRY_DATA_BYTES;
+
+/**
+ * Writes the {@link nameEntries} of a name of at most {@link MAX_SINGLE_NM_BYTES} UTF-8 bytes
+ * (one NM entry) straight into `target` at `at`; returns the bytes written.
+ */
+export function writeSingleNameEntry(target: Uint8Array, at: number, name: string): number {
+  return writeNmEntry(target, at, 0, name);
+}
 
 /** Bytes of the {@link nameEntries} of a name of `nameByteLength` UTF-8 bytes. */
 export function nameEntriesByteLength(nameByteLength: number): number {

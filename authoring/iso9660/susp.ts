@@ -12,7 +12,7 @@ import {
   encodeDecDatetime,
   recordingDatetimeBytes,
 } from "./datetime.ts";
-import { getUint32Both, latin1, putUint32Both, viewOf } from "./numbers.ts";
+import { getUint32Both, latin1, putUint32Both, viewOf, writeUtf8 } from "./numbers.ts";
 
 /** SUSP §5.3 "SP": SUSP is in use; first entry of the root's "." record. */
 export interface SpEntry {
@@ -244,11 +244,7 @@ export function writeSuspEntry(target: Uint8Array, at: number, entry: SuspEntry)
     case "RE":
       break;
     case "PX":
-      putUint32Both(out, at + 4, entry.mode); // 4: st_mode, 733
-      putUint32Both(out, at + 12, entry.linkCount); // 12: st_nlink, 733
-      putUint32Both(out, at + 20, entry.uid); // 20: st_uid, 733
-      putUint32Both(out, at + 28, entry.gid); // 28: st_gid, 733
-      if (entry.serialNumber !== undefined) putUint32Both(out, at + 36, entry.serialNumber); // 36: st_ino (RRIP 1.12)
+      writePxEntry(out, at, entry.mode, entry.linkCount, entry.uid, entry.gid, entry.serialNumber);
       break;
     case "PN":
       putUint32Both(out, at + 4, entry.deviceHigh); // 4: dev_t high, 733
@@ -265,26 +261,12 @@ export function writeSuspEntry(target: Uint8Array, at: number, entry: SuspEntry)
       }
       break;
     }
-    case "NM": {
-      out[at + 4] = entry.flags; // 4: flags
-      const nameBytes = entry.name; // 5: name content
-      for (let i = 0; i < nameBytes.byteLength; i++) out[at + 5 + i] = nameBytes[i];
+    case "NM":
+      writeNmEntry(out, at, entry.flags, entry.name);
       break;
-    }
-    case "TF": {
-      out[at + 4] = entry.flags; // 4: flags; 5..: one time stamp per set bit
-      const long = (entry.flags & TF_FLAGS.longForm) !== 0;
-      const times = entry.times;
-      for (let i = 0; i < times.length; i++) {
-        const time = times[i];
-        if (long) out.set(encodeDecDatetime(time), at + 5 + 17 * i);
-        else if (time) {
-          const stamp = recordingDatetimeBytes(time);
-          for (let k = 0; k < stamp.byteLength; k++) out[at + 5 + 7 * i + k] = stamp[k];
-        }
-      }
+    case "TF":
+      writeTfEntry(out, at, entry.flags, entry.times);
       break;
-    }
     case "CL":
       putUint32Both(out, at + 4, entry.childLba); // 4: location of child directory, 733
       break;
@@ -296,6 +278,72 @@ export function writeSuspEntry(target: Uint8Array, at: number, entry: SuspEntry)
       break;
   }
   return length;
+}
+
+/**
+ * Writes a PX entry (RRIP §4.1.1) at `at`: 36 bytes, or 44 with a serial number. Returns its length.
+ * The entry writers below are what {@link writeSuspEntry} uses; a planner writing thousands of
+ * records calls them directly, without making entry objects.
+ */
+export function writePxEntry(
+  out: Uint8Array,
+  at: number,
+  mode: number,
+  linkCount: number,
+  uid: number,
+  gid: number,
+  serialNumber?: number,
+): number {
+  const length = serialNumber === undefined ? 36 : 44;
+  writeEntryHeader(out, at, 0x50, 0x58, length); // "PX"
+  putUint32Both(out, at + 4, mode); // 4: st_mode, 733
+  putUint32Both(out, at + 12, linkCount); // 12: st_nlink, 733
+  putUint32Both(out, at + 20, uid); // 20: st_uid, 733
+  putUint32Both(out, at + 28, gid); // 28: st_gid, 733
+  if (serialNumber !== undefined) putUint32Both(out, at + 36, serialNumber); // 36: st_ino (RRIP 1.12)
+  return length;
+}
+
+/** Writes a TF entry (RRIP §4.1.6) at `at`: one time stamp per set flag bit, 7 or 17 bytes each. */
+export function writeTfEntry(
+  out: Uint8Array,
+  at: number,
+  flags: number,
+  times: readonly (Date | undefined)[],
+): number {
+  const long = (flags & TF_FLAGS.longForm) !== 0;
+  const length = 5 + times.length * (long ? 17 : 7);
+  writeEntryHeader(out, at, 0x54, 0x46, length); // "TF"
+  out[at + 4] = flags; // 4: flags; 5..: one time stamp per set bit
+  for (let i = 0; i < times.length; i++) {
+    const time = times[i];
+    if (long) out.set(encodeDecDatetime(time), at + 5 + 17 * i);
+    else if (time) {
+      const stamp = recordingDatetimeBytes(time);
+      for (let k = 0; k < stamp.byteLength; k++) out[at + 5 + 7 * i + k] = stamp[k];
+    }
+  }
+  return length;
+}
+
+/** Writes an NM entry (RRIP §4.1.4) at `at` with `name` (bytes, or text written as UTF-8). */
+export function writeNmEntry(out: Uint8Array, at: number, flags: number, name: Uint8Array | string): number {
+  const nameByteLength = typeof name === "string" ? writeUtf8(out, at + 5, name) : name.byteLength;
+  if (typeof name !== "string") { for (let i = 0; i < name.byteLength; i++) out[at + 5 + i] = name[i]; // 5: name content
+   }
+  const length = 5 + nameByteLength;
+  if (length > 255) throw new RangeError(`Cannot encode NM entry: ${length} bytes exceed 255`);
+  writeEntryHeader(out, at, 0x4e, 0x4d, length); // "NM"
+  out[at + 4] = flags; // 4: flags
+  return length;
+}
+
+/** 0: signature word, 2: LEN_SUE, 3: entry version 1 (SUSP §4.1). */
+function writeEntryHeader(out: Uint8Array, at: number, first: number, second: number, length: number): void {
+  out[at] = first;
+  out[at + 1] = second;
+  out[at + 2] = length;
+  out[at + 3] = 1;
 }
 
 /** Encodes a sequence of entries back to back. */
