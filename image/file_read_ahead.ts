@@ -133,27 +133,38 @@ export class FileReadAhead implements Disposable {
     while (this.#requested < this.#batches.length && this.#requested < BATCHES_IN_FLIGHT) this.#request();
   }
 
-  /** The bytes of the next file (in the order given). Valid until the next call. */
-  async next(): Promise<Uint8Array> {
+  /**
+   * The bytes of the next file (in the order given), valid until the next call: at once when its
+   * batch is here (most calls: no promise per file), else a promise.
+   */
+  next(): Uint8Array | Promise<Uint8Array> {
     if (this.#closed) throw new Error("Cannot read ahead: closed");
-    if (!this.#current || this.#fileInBatch === this.#current.batch.fileCount) {
-      if (this.#current) this.#spareBuffers.push(this.#current.buffer);
-      if (this.#taken >= this.#batches.length) throw new RangeError("Cannot read ahead: no files left");
-      const batch = this.#batches[this.#taken];
-      const pending = this.#pending.get(this.#taken)!;
-      const buffer = await pending.promise;
-      this.#pending.delete(this.#taken);
-      this.#taken++;
-      if (this.#requested < this.#batches.length) this.#request();
-      this.#current = { bytes: new Uint8Array(buffer, 0, batch.byteLength), batch, buffer };
-      this.#fileInBatch = 0;
-      this.#byteInBatch = 0;
-    }
-    const file = this.#files[this.#current.batch.firstFile + this.#fileInBatch];
-    const bytes = this.#current.bytes.subarray(this.#byteInBatch, this.#byteInBatch + file.byteLength);
+    if (this.#current && this.#fileInBatch < this.#current.batch.fileCount) return this.#nextFile();
+    return this.#nextBatch().then(() => this.#nextFile());
+  }
+
+  #nextFile(): Uint8Array {
+    const current = this.#current!;
+    const file = this.#files[current.batch.firstFile + this.#fileInBatch];
+    const bytes = current.bytes.subarray(this.#byteInBatch, this.#byteInBatch + file.byteLength);
     this.#fileInBatch++;
     this.#byteInBatch += file.byteLength;
     return bytes;
+  }
+
+  async #nextBatch(): Promise<void> {
+    if (this.#current) this.#spareBuffers.push(this.#current.buffer);
+    this.#current = undefined;
+    if (this.#taken >= this.#batches.length) throw new RangeError("Cannot read ahead: no files left");
+    const batch = this.#batches[this.#taken];
+    const pending = this.#pending.get(this.#taken)!;
+    const buffer = await pending.promise;
+    this.#pending.delete(this.#taken);
+    this.#taken++;
+    if (this.#requested < this.#batches.length) this.#request();
+    this.#current = { bytes: new Uint8Array(buffer, 0, batch.byteLength), batch, buffer };
+    this.#fileInBatch = 0;
+    this.#byteInBatch = 0;
   }
 
   /** Stops the reader threads. */

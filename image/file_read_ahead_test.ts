@@ -37,7 +37,7 @@ Deno.test("read-ahead: many files come back in order, byte for byte, across batc
     const files = await makeFiles(dir, 1500); // > 512 files per batch: several batches per thread
     using ahead = new FileReadAhead(files.map((f) => ({ path: f.path, byteLength: f.bytes.byteLength })));
     for (const f of files) assert.deepEqual(await ahead.next(), f.bytes, f.path);
-    await assert.rejects(ahead.next(), RangeError);
+    await assert.rejects(async () => await ahead.next(), RangeError);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -60,7 +60,8 @@ export async function* readRegionChunks(
     if (region.kind === "bytes") bytes = region.bytes;
     else if (region.kind === "lazy") bytes = await region.compute();
     else if (region.kind === "file" && isSmallWholeFile(region)) {
-      bytes = readAhead ? await readAhead.next() : readSmallSource(region);
+      const next = readAhead ? readAhead.next() : readSmallSource(region);
+      bytes = next instanceof Promise ? await next : next;
     }
     if (bytes && bytes.byteLength !== length) {
       throw new LayoutError(
