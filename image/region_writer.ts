@@ -15,8 +15,12 @@ import {
   type RegionList,
 } from "./regions.ts";
 
-/** Bytes per emitted chunk (and per read of a large file). */
-export const CHUNK_BYTES = 4 * 1024 * 1024;
+/**
+ * Bytes per emitted chunk (and per read of a large file, and per write). Small enough to stay in
+ * the CPU cache between the read that fills it and the write that empties it: copying 512 MiB
+ * through a 256 KiB buffer was measured at 0.22 s of system time, through 1–4 MiB at 0.5–1.9 s.
+ */
+export const CHUNK_BYTES = 256 * 1024;
 
 /** Called after each chunk with the bytes emitted so far and the total. */
 export type ProgressCallback = (doneBytes: number, totalBytes: number) => void;
@@ -247,19 +251,10 @@ export async function writeRegionsToFile(
   }
 }
 
-/**
- * Bytes per write call. Writes of megabytes into the page cache were measured to stall now and
- * then (seconds of system time for 1.5 GB); 64 KiB writes were steadier (reads stay large: capping
- * them was measured slower).
- */
-const WRITE_SLICE_BYTES = 64 * 1024;
-
 /** Writes a whole chunk synchronously (the writer is the only work on its thread; sync I/O measured faster). */
 function writeAll(target: { writeSync(p: Uint8Array): number }, chunk: Uint8Array): void {
   let done = 0;
-  while (done < chunk.byteLength) {
-    done += target.writeSync(chunk.subarray(done, Math.min(chunk.byteLength, done + WRITE_SLICE_BYTES)));
-  }
+  while (done < chunk.byteLength) done += target.writeSync(done === 0 ? chunk : chunk.subarray(done));
 }
 
 /**
