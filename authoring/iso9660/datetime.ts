@@ -81,10 +81,11 @@ export function encodeRecordingDatetime(date: Date): Uint8Array {
 
 /** Like {@link encodeRecordingDatetime} but returns a shared, cached array: copy it, never change it. */
 export function recordingDatetimeBytes(date: Date): Uint8Array {
+  // The same instant (a file's three times, files made together) is asked for many times in a row.
+  const ms = date.getTime();
+  if (ms === lastRecording.ms) return lastRecording.encoded;
   // Keyed by whole second (the field's resolution): files made in one burst share one entry.
-  const time = Math.floor(
-    Math.min(Math.max(date.getTime(), EARLIEST_RECORDING_MS), LATEST_RECORDING_MS) / 1000,
-  ) * 1000;
+  const time = Math.floor(Math.min(Math.max(ms, EARLIEST_RECORDING_MS), LATEST_RECORDING_MS) / 1000) * 1000;
   let encoded = recordingCache.get(time);
   if (!encoded) {
     encoded = new Uint8Array(RECORDING_DATETIME_BYTES);
@@ -99,8 +100,14 @@ export function recordingDatetimeBytes(date: Date): Uint8Array {
     if (recordingCache.size > 4096) recordingCache.clear();
     recordingCache.set(time, encoded);
   }
+  lastRecording = { ms, encoded };
   return encoded;
 }
+
+let lastRecording: { ms: number; encoded: Uint8Array } = {
+  ms: Number.NaN,
+  encoded: new Uint8Array(RECORDING_DATETIME_BYTES),
+};
 
 const EARLIEST_RECORDING_MS = Date.UTC(1900, 0, 1);
 const LATEST_RECORDING_MS = Date.UTC(2155, 11, 31, 23, 59, 59);
