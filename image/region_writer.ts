@@ -72,6 +72,13 @@ export async function* readRegionChunks(
         `Cannot write region "${region.label}": ${bytes.byteLength} bytes, planned ${length}`,
       );
     }
+    // The common case of many small regions: it fits in the chunk as a whole (no views made).
+    if (filled + length < buffer.byteLength && (bytes || region.kind === "zero")) {
+      if (bytes) buffer.set(bytes, filled);
+      else buffer.fill(0, filled, filled + length);
+      filled += length;
+      continue;
+    }
     const fileRegion = region.kind === "file" && !bytes ? region : undefined;
     const file = fileRegion ? await openSource(fileRegion) : undefined;
     try {
