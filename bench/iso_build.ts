@@ -298,6 +298,7 @@ async function main() {
   const header = ["tree", "tool", "ok runs", "median s", "min s", "max s", "peak RSS MiB"];
   const rows: string[][] = [];
   const med = new Map<string, number>();
+  const best = new Map<string, number>();
   const rss = new Map<string, number>();
   for (const spec of specs) {
     for (const tool of TOOLS) {
@@ -306,6 +307,7 @@ async function main() {
       const m = secs.length ? median(secs) : NaN;
       const peak = r.samples.length ? Math.max(...r.samples.map((s) => s.peakRssKiB)) / 1024 : NaN;
       med.set(key(spec, tool), m);
+      best.set(key(spec, tool), secs.length ? Math.min(...secs) : NaN);
       rss.set(key(spec, tool), peak);
       rows.push([
         spec.label,
@@ -332,6 +334,13 @@ async function main() {
     console.log(
       `${spec.label}: ours/xorriso ${ratio(ours, x)}, ours/genisoimage ${ratio(ours, g)} -> ` +
         `speed goal (no slower than the faster peer): ${timeMet ? "MET" : "NOT MET"}`,
+    );
+    // Noise on a shared machine only adds time: the best runs show the tools with the least of it
+    // (shown for information; the goal is judged on medians).
+    const bestOf = (tool: string) => best.get(`${spec.id}/${tool}`)!;
+    console.log(
+      `${spec.label}: best runs: ours/xorriso ${ratio(bestOf("discwright"), bestOf("xorriso"))}, ` +
+        `ours/genisoimage ${ratio(bestOf("discwright"), bestOf("genisoimage"))}`,
     );
     if (spec.id === "small") {
       const peak = rss.get(`${spec.id}/discwright`)!;
