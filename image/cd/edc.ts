@@ -8,16 +8,16 @@
 /** The reflected generator polynomial. */
 export const EDC_POLYNOMIAL_REFLECTED = 0xd8018001;
 
-/** Slice-by-4 tables: TABLES[0] is the classic byte table. */
+/** Slice-by-8 tables: TABLES[0] is the classic byte table, TABLES[t] advances t more zero bytes. */
 const TABLES: Uint32Array[] = (() => {
-  const tables = Array.from({ length: 4 }, () => new Uint32Array(256));
+  const tables = Array.from({ length: 8 }, () => new Uint32Array(256));
   for (let i = 0; i < 256; i++) {
     let c = i;
     for (let k = 0; k < 8; k++) c = (c >>> 1) ^ ((c & 1) ? EDC_POLYNOMIAL_REFLECTED : 0);
     tables[0][i] = c >>> 0;
   }
   for (let i = 0; i < 256; i++) {
-    for (let t = 1; t < 4; t++) {
+    for (let t = 1; t < 8; t++) {
       const prev = tables[t - 1][i];
       tables[t][i] = ((prev >>> 8) ^ tables[0][prev & 0xff]) >>> 0;
     }
@@ -28,8 +28,11 @@ const TABLES: Uint32Array[] = (() => {
 /** The byte table (for tests and readers that want it). */
 export const EDC_TABLE: Uint32Array = TABLES[0];
 
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
 /**
- * The EDC of `bytes[start .. end)`.
+ * The EDC of `bytes[start .. end)`. Eight bytes a step (two 32-bit little-endian loads) when the
+ * range is 4-byte aligned, as raw sectors in a buffer are; byte by byte otherwise.
  *
  * @example
  * ```ts
@@ -37,12 +40,19 @@ export const EDC_TABLE: Uint32Array = TABLES[0];
  * ```
  */
 export function computeEdc(bytes: Uint8Array, start: number, end: number): number {
-  const [t0, t1, t2, t3] = TABLES;
+  const [t0, t1, t2, t3, t4, t5, t6, t7] = TABLES;
   let crc = 0;
   let i = start;
-  for (; i + 4 <= end; i += 4) {
-    crc ^= bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24);
-    crc = t3[crc & 0xff] ^ t2[(crc >>> 8) & 0xff] ^ t1[(crc >>> 16) & 0xff] ^ t0[crc >>> 24];
+  if (LITTLE_ENDIAN && ((bytes.byteOffset + start) & 3) === 0 && end - start >= 8) {
+    const steps = (end - start) >> 3;
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset + start, steps * 2);
+    for (let k = 0; k < words.length; k += 2) {
+      const a = crc ^ words[k];
+      const b = words[k + 1];
+      crc = t7[a & 0xff] ^ t6[(a >>> 8) & 0xff] ^ t5[(a >>> 16) & 0xff] ^ t4[a >>> 24] ^
+        t3[b & 0xff] ^ t2[(b >>> 8) & 0xff] ^ t1[(b >>> 16) & 0xff] ^ t0[b >>> 24];
+    }
+    i = start + steps * 8;
   }
   for (; i < end; i++) crc = (crc >>> 8) ^ t0[(crc ^ bytes[i]) & 0xff];
   return crc >>> 0;

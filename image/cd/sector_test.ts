@@ -24,7 +24,7 @@ Deno.test("EDC: table entries and the check value of cd-sectors.md §3", () => {
   assert.equal(computeEdc(new TextEncoder().encode("123456789"), 0, 9), 0x6ec2edc4);
 });
 
-Deno.test("EDC slice-by-4 equals the byte-at-a-time definition at every length and start", () => {
+Deno.test("EDC (eight bytes a step) equals the byte-at-a-time definition at every length and start", () => {
   fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), fc.nat(8), (bytes, start) => {
     const s = Math.min(start, bytes.byteLength);
     let c = 0;
