@@ -11,6 +11,7 @@
  * @module
  */
 
+import type { DvdStructures } from "./dvd.ts";
 import type { RegionList } from "./regions.ts";
 
 /** What a track's sectors hold (the track's "mode" in a CUE sheet, without the storage size). */
@@ -172,6 +173,8 @@ export interface Disc {
   readonly catalog?: string;
   /** Disc-level CD-TEXT (track 0). */
   readonly cdText?: CdTextFields;
+  /** A DVD image's disc structures (PFI, DMI, copyright, BCA) and layer break, when it has them. */
+  readonly dvd?: DvdStructures;
 }
 
 /**

@@ -49,6 +49,8 @@ export interface DiscInfo {
   readonly sessions: readonly { number: number; type: string; leadOutLba: number }[];
   readonly catalog?: string;
   readonly cdText?: CdTextFields;
+  /** A DVD image's structures: layers, layer break (sectors in layer 0), BCA bytes. */
+  readonly dvd?: { readonly layers: number; readonly layerBreakSectors?: number; readonly bcaBytes?: number };
   readonly tracks: readonly DiscTrackInfo[];
 }
 
@@ -102,6 +104,17 @@ export function describeDisc(disc: Disc): DiscInfo {
       leadOutLba: s.leadOutLba,
     })),
     ...(disc.catalog ? { catalog: disc.catalog } : {}),
+    ...(disc.dvd
+      ? {
+        dvd: {
+          layers: disc.dvd.layers.length,
+          ...(disc.dvd.layerBreakSectors !== undefined
+            ? { layerBreakSectors: disc.dvd.layerBreakSectors }
+            : {}),
+          ...(disc.dvd.bca ? { bcaBytes: disc.dvd.bca.byteLength } : {}),
+        },
+      }
+      : {}),
     ...(disc.cdText ? { cdText: disc.cdText } : {}),
     tracks: tracks.map((t) => {
       const flags = [
@@ -155,6 +168,17 @@ export function formatDiscInfo(info: DiscInfo): string {
       `lead-out at LBA ${info.leadOutLba} (${info.leadOutMsf})`,
   );
   if (info.catalog) lines.push(`Catalog (MCN): ${info.catalog}`);
+  if (info.dvd) {
+    lines.push(
+      `DVD: ${info.dvd.layers} layer(s)` +
+        (info.dvd.layerBreakSectors !== undefined
+          ? `, layer break after sector ${
+            info.dvd.layerBreakSectors - 1
+          } (layer 1 starts at LBA ${info.dvd.layerBreakSectors})`
+          : "") +
+        (info.dvd.bcaBytes !== undefined ? `, BCA ${info.dvd.bcaBytes} bytes` : ""),
+    );
+  }
   if (info.cdText) lines.push(`CD-TEXT: ${textLine(info.cdText)}`);
   const header =
     "  #  Mode               Start LBA  Start MSF  Length    Sectors  Pregap  Postgap  Flags    ISRC";

@@ -20,6 +20,15 @@ import {
 } from "./disc.ts";
 import { rawSectorRegions } from "./disc_sectors.ts";
 import { dataTrackUserData } from "./disc_convert.ts";
+import {
+  DVD_COPYRIGHT_BYTES,
+  DVD_STRUCTURE_BYTES,
+  type DvdLayerStructures,
+  type DvdStructures,
+  layerBreakFromPfi,
+  makePfi,
+  pfiLayerCount,
+} from "./dvd.ts";
 import { FormatError, SourceError } from "./errors.ts";
 import { describeOsError, type Region, RegionList } from "./regions.ts";
 import { lbaToMsf } from "./cd/msf.ts";
@@ -223,7 +232,48 @@ export function loadMdsDisc(mdsPath: string): Disc {
       leadOutLba: Math.max(endLba, tracks.at(-1)!.endLba),
     });
   }
-  return { sessions };
+  const dvd = readDvdStructures(bytes, view, within);
+  return dvd ? { sessions, dvd } : { sessions };
+}
+
+/** Bytes of one layer's structures in an MDS: copyright (4), DMI (2048), PFI (2048). */
+const DVD_LAYER_BYTES = DVD_COPYRIGHT_BYTES + 2 * DVD_STRUCTURE_BYTES;
+
+/**
+ * The DVD structures of an MDS: per layer copyright, DMI and PFI at the disc-structures offset
+ * (a second set when layer 0's PFI says two layers), the BCA, and the layer break from the PFI.
+ */
+function readDvdStructures(
+  bytes: Uint8Array,
+  view: DataView,
+  within: (offset: number, length: number, structure: string) => void,
+): DvdStructures | undefined {
+  const structuresAt = view.getUint32(64, true); // 64: disc-structures offset (0: none, a CD)
+  const bcaLength = view.getUint16(26, true); // 26: BCA length
+  const bcaAt = view.getUint32(36, true); // 36: BCA data offset
+  if (structuresAt === 0) return undefined;
+  const layerAt = (n: number): DvdLayerStructures => {
+    const at = structuresAt + n * DVD_LAYER_BYTES;
+    within(at, DVD_LAYER_BYTES, `MDS DVD structures (layer ${n})`);
+    return {
+      copyright: bytes.slice(at, at + DVD_COPYRIGHT_BYTES), // 0: copyright information
+      dmi: bytes.slice(at + DVD_COPYRIGHT_BYTES, at + DVD_COPYRIGHT_BYTES + DVD_STRUCTURE_BYTES), // 4: DMI
+      pfi: bytes.slice(at + DVD_COPYRIGHT_BYTES + DVD_STRUCTURE_BYTES, at + DVD_LAYER_BYTES), // 2052: PFI
+    };
+  };
+  const layers = [layerAt(0)];
+  if (pfiLayerCount(layers[0].pfi) === 2) layers.push(layerAt(1));
+  let bca: Uint8Array | undefined;
+  if (bcaLength > 0) {
+    within(bcaAt, bcaLength, "MDS BCA");
+    bca = bytes.slice(bcaAt, bcaAt + bcaLength);
+  }
+  const layerBreakSectors = layerBreakFromPfi(layers[0].pfi);
+  return {
+    layers,
+    ...(bca ? { bca } : {}),
+    ...(layerBreakSectors !== undefined ? { layerBreakSectors } : {}),
+  };
 }
 
 /**
@@ -238,15 +288,33 @@ export function loadMdsDisc(mdsPath: string): Disc {
 export function mdsFilesOf(disc: Disc): { mds: Uint8Array; mdf: RegionList } {
   const allTracks = disc.sessions.flatMap((s) => s.tracks);
   const dvd = allTracks.length === 1 && allTracks[0].mode === TrackMode.mode1 &&
-    discLeadOutLba(disc) * 2048 > CD_MAX_BYTES;
+    (disc.dvd !== undefined || discLeadOutLba(disc) * 2048 > CD_MAX_BYTES);
   const mdf: Region[] = [];
   const blocksPerSession = disc.sessions.map((s) => s.tracks.length + 3);
   const trackBlocksAt = HEADER_BYTES + disc.sessions.length * SESSION_BYTES;
   const extrasAt = trackBlocksAt + blocksPerSession.reduce((a, b) => a + b, 0) * TRACK_BYTES;
   const footerAt = extrasAt + allTracks.length * EXTRA_BYTES;
   const nameAt = footerAt + FOOTER_BYTES;
-  const out = new Uint8Array(nameAt + 6);
+  // A DVD's structures follow the file name: the disc's own, or those of a pressed DVD-ROM.
+  const structures = dvd ? disc.dvd ?? pressedDvdStructures(discLeadOutLba(disc)) : undefined;
+  const structuresAt = nameAt + 6;
+  const bcaAt = structuresAt + (structures ? structures.layers.length * DVD_LAYER_BYTES : 0);
+  const out = new Uint8Array(bcaAt + (structures?.bca?.byteLength ?? 0));
   const view = new DataView(out.buffer);
+  if (structures) {
+    view.setUint32(64, structuresAt, true); // 64: disc-structures offset
+    structures.layers.forEach((layer, n) => {
+      const at = structuresAt + n * DVD_LAYER_BYTES;
+      out.set(layer.copyright.subarray(0, DVD_COPYRIGHT_BYTES), at); // copyright information
+      out.set(layer.dmi.subarray(0, DVD_STRUCTURE_BYTES), at + DVD_COPYRIGHT_BYTES); // DMI
+      out.set(layer.pfi.subarray(0, DVD_STRUCTURE_BYTES), at + DVD_COPYRIGHT_BYTES + DVD_STRUCTURE_BYTES); // PFI
+    });
+    if (structures.bca) {
+      view.setUint16(26, structures.bca.byteLength, true); // 26: BCA length
+      view.setUint32(36, bcaAt, true); // 36: BCA data offset
+      out.set(structures.bca, bcaAt);
+    }
+  }
   out.set(new TextEncoder().encode(MDS_SIGNATURE), 0); // 0: signature
   out[16] = 1; // 16: version 1.3
   out[17] = 3;
@@ -307,4 +375,15 @@ export function mdsFilesOf(disc: Disc): { mds: Uint8Array; mdf: RegionList } {
   view.setUint32(footerAt, nameAt, true); // footer 0: file name offset
   out.set(new TextEncoder().encode("*.mdf"), nameAt); // "*.mdf" + NUL: the .mds's own base name
   return { mds: out, mdf: new RegionList(mdf) };
+}
+
+/** What a pressed single-layer DVD-ROM of `sectorCount` sectors reports (no protection, no BCA). */
+function pressedDvdStructures(sectorCount: number): DvdStructures {
+  return {
+    layers: [{
+      pfi: makePfi(sectorCount),
+      copyright: new Uint8Array(DVD_COPYRIGHT_BYTES),
+      dmi: new Uint8Array(DVD_STRUCTURE_BYTES),
+    }],
+  };
 }

@@ -22,6 +22,7 @@ import {
   TrackMode,
 } from "../../image/disc.ts";
 import { dataTrackDevice } from "../../image/disc_device.ts";
+import { makePfi } from "../../image/dvd.ts";
 import { discTrackAt, qPositionAt, readRawSectors } from "../../image/disc_sectors.ts";
 import { classifyRawSector, SECTOR_BYTES } from "../../image/cd/sector.ts";
 import { deinterleaveQ, encodeQPosition, SUBCHANNEL_BYTES } from "../../image/cd/subchannel.ts";
@@ -151,7 +152,7 @@ export class OpticalLun {
   /** True for a DVD-sized image (DVD-ROM profile, READ DVD STRUCTURE answered). */
   get isDvd(): boolean {
     const disc = this.#media?.disc;
-    return disc !== undefined && discLeadOutLba(disc) * 2048 > CD_MAX_BYTES;
+    return disc !== undefined && (disc.dvd !== undefined || discLeadOutLba(disc) * 2048 > CD_MAX_BYTES);
   }
 
   /**
@@ -861,28 +862,45 @@ export class OpticalLun {
     }
     if (cdb[1] & 0x0f) throw new CheckCondition(SENSE.invalidFieldInCdb, "media type");
     if (format !== 0xff && !this.isDvd) throw new CheckCondition(INCOMPATIBLE_FORMAT, "not a DVD");
+    // The image's own structures (an MDS carries them), else those of a pressed single-layer DVD-ROM.
+    const dvd = this.media.disc.dvd;
+    const layer = cdb[6]; // 6: layer number
+    const layers = dvd?.layers ?? [];
+    const layerCount = dvd ? layers.length : 1;
+    if ((format === 0x00 || format === 0x01 || format === 0x04) && layer >= layerCount) {
+      throw new CheckCondition(SENSE.invalidFieldInCdb, `layer ${layer}`);
+    }
     let payload: Uint8Array;
     switch (format) {
-      case 0x00: {
-        if (cdb[6] !== 0) throw new CheckCondition(SENSE.invalidFieldInCdb, `layer ${cdb[6]}`);
-        payload = new Uint8Array(2048);
-        const data = new DataView(payload.buffer);
-        payload[0] = 0x01; // 4: book type DVD-ROM, part version 1
-        payload[1] = 0x0f; // 5: 120 mm, maximum rate not specified
-        payload[2] = 0x01; // 6: one layer, parallel track path, embossed
-        data.setUint32(4, 0x30000); // 8: first physical sector of the data area
-        data.setUint32(8, 0x30000 + discLeadOutLba(this.media.disc) - 1); // 12: last one
+      case 0x00:
+        payload = layers[layer]?.pfi ?? makePfi(discLeadOutLba(this.media.disc));
         break;
-      }
       case 0x01:
-        payload = new Uint8Array(4); // copyright: no protection, all regions
+        payload = layers[layer]?.copyright ?? new Uint8Array(4); // copyright: no protection, all regions
+        break;
+      case 0x03:
+        if (!dvd?.bca) throw new CheckCondition(SENSE.invalidFieldInCdb, "the disc has no BCA");
+        payload = dvd.bca;
         break;
       case 0x04:
-        payload = new Uint8Array(2048); // disc manufacturing information
+        payload = layers[layer]?.dmi ?? new Uint8Array(2048); // disc manufacturing information
         break;
-      case 0xff:
-        payload = Uint8Array.of(0x00, 0x40, 0x08, 0x04, 0x01, 0x40, 0x00, 0x08, 0x04, 0x40, 0x08, 0x04);
+      case 0xff: {
+        // 4-byte entries: format code, RDS (readable), length of the structure with its header.
+        const entry = (
+          code: number,
+          byteLength: number,
+        ) => [code, 0x40, (byteLength + 4) >> 8, (byteLength + 4) & 0xff];
+        const entries = [
+          entry(0x00, 2048),
+          entry(0x01, 4),
+          ...(dvd?.bca ? [entry(0x03, dvd.bca.byteLength)] : []),
+          entry(0x04, 2048),
+        ];
+        entries.push(entry(0xff, 4 * (entries.length + 1))); // this list itself
+        payload = Uint8Array.from(entries.flat());
         break;
+      }
       default:
         throw new CheckCondition(SENSE.invalidFieldInCdb, `structure format 0x${format.toString(16)}`);
     }
