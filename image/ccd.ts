@@ -21,13 +21,11 @@ import {
 } from "./disc.ts";
 import { rawSectorRegions } from "./disc_sectors.ts";
 import { FormatError, SourceError } from "./errors.ts";
-import { describeOsError, type Region, RegionList } from "./regions.ts";
+import { describeOsError, type Region, RegionList, sliceRegion } from "./regions.ts";
+import { findSubFile, joinSubchannel } from "./sub_file.ts";
 import { classifyRawSector, SECTOR_BYTES } from "./cd/sector.ts";
 import { lbaToMsf } from "./cd/msf.ts";
-import { interleavePw, linearSubchannel, SUBCHANNEL_BYTES } from "./cd/subchannel.ts";
-
-/** Sectors per lazy chunk. */
-const CHUNK_SECTORS = 256;
+import { linearSubchannel } from "./cd/subchannel.ts";
 
 /** A parsed .ccd: sections by lower-case name, keys by lower-case name. */
 export type CcdSections = Map<string, Map<string, string>>;
@@ -169,15 +167,8 @@ export function loadCcdDisc(ccdPath: string): Disc {
   }
   const base = ccdPath.replace(/\.ccd$/i, "");
   const img = fileRegion(`${base}.img`, ".img");
-  let sub: { region: RegionList; byteLength: number } | undefined;
-  try {
-    Deno.statSync(`${base}.sub`);
-    sub = fileRegion(`${base}.sub`, ".sub");
-  } catch {
-    sub = undefined;
-  }
   const imgSectors = Math.floor(img.byteLength / SECTOR_BYTES);
-  if (sub && sub.byteLength < imgSectors * SUBCHANNEL_BYTES) sub = undefined; // a short .sub is ignored
+  const sub = findSubFile(`${base}.sub`, imgSectors); // a missing or short .sub is ignored
   // Walk the tracks in order, mapping .img sectors to LBAs (sessions back to back).
   let imgSector = 0;
   const sessions: DiscSession[] = [];
@@ -208,28 +199,14 @@ export function loadCcdDisc(ccdPath: string): Disc {
       imgSector += storedCount;
       const audio = (t.control & 0x4) === 0;
       const isrc = sections.get(`track ${t.number}`)?.get("isrc");
-      const chunks: Region[] = [];
-      for (let k = 0; k < storedCount; k += CHUNK_SECTORS) {
-        const count = Math.min(CHUNK_SECTORS, storedCount - k);
-        const at = fileFirst + k;
-        chunks.push({
-          kind: "lazy",
-          label: `${ccdPath}: track ${t.number} sectors ${at}…`,
-          byteLength: count * (sub ? SECTOR_BYTES + SUBCHANNEL_BYTES : SECTOR_BYTES),
-          compute: async () => {
-            const main = await img.region.read(at * SECTOR_BYTES, count * SECTOR_BYTES);
-            if (!sub) return main;
-            const linear = await sub.region.read(at * SUBCHANNEL_BYTES, count * SUBCHANNEL_BYTES);
-            const out = new Uint8Array(count * (SECTOR_BYTES + SUBCHANNEL_BYTES));
-            for (let n = 0; n < count; n++) {
-              const to = n * (SECTOR_BYTES + SUBCHANNEL_BYTES);
-              out.set(main.subarray(n * SECTOR_BYTES, (n + 1) * SECTOR_BYTES), to);
-              interleavePw(linear.subarray(n * SUBCHANNEL_BYTES), out, to + SECTOR_BYTES);
-            }
-            return out;
-          },
-        });
-      }
+      const main = new RegionList([
+        sliceRegion(
+          img.region.regions[0],
+          fileFirst * SECTOR_BYTES,
+          (fileFirst + storedCount) * SECTOR_BYTES,
+        ),
+      ]);
+      const label = `${ccdPath}: track ${t.number}`;
       tracks.push({
         number: t.number,
         session: s.number,
@@ -249,7 +226,7 @@ export function loadCcdDisc(ccdPath: string): Disc {
           format: sub ? SectorFormat.rawWithSubchannel : SectorFormat.raw,
           firstLba: storedFrom,
           sectorCount: storedCount,
-          regions: new RegionList(chunks),
+          regions: sub ? joinSubchannel(main, sub, fileFirst, storedCount, label) : main,
         },
       });
     });

@@ -23,6 +23,7 @@ import {
   type TrackFlags,
   TrackMode,
 } from "./disc.ts";
+import { withSubFileOfBin } from "./sub_file.ts";
 import { FormatError, SourceError } from "./errors.ts";
 import { describeOsError, RegionList } from "./regions.ts";
 import { checkCdAudio, inspectWavFile } from "./wav.ts";
@@ -576,5 +577,6 @@ export function loadCueDisc(cuePath: string): Disc {
   } catch {
     text = new TextDecoder("latin1").decode(bytes);
   }
-  return cueSheetToDisc(decodeCueSheet(text, cuePath), resolveCueFileNextTo(cuePath));
+  // A .sub beside the BIN (BIN/CUE/SUB, as CDRWIN and dumping tools write it) adds sub-channel.
+  return withSubFileOfBin(cueSheetToDisc(decodeCueSheet(text, cuePath), resolveCueFileNextTo(cuePath)));
 }

@@ -15,6 +15,7 @@ import {
   type TrackStorage,
 } from "./disc.ts";
 import { rawSectorRegions } from "./disc_sectors.ts";
+import { linearSubchannel } from "./cd/subchannel.ts";
 import { encodeDiscCue } from "./cue_writer.ts";
 import { writeRegionsToFile } from "./region_writer.ts";
 import { FormatError } from "./errors.ts";
@@ -223,14 +224,23 @@ export async function convertImage(
  * await Deno.writeTextFile("game.cue", cue);
  * ```
  */
-export function binCueOf(disc: Disc, binName: string): { bin: RegionList; cue: string } {
+export function binCueOf(disc: Disc, binName: string): { bin: RegionList; cue: string; sub?: RegionList } {
   const regions: Region[] = [];
+  // Sub-channel stored in the source (CCD .sub, NRG/MDS 2448-byte sectors) goes to a .sub beside
+  // the BIN, sector for sector (P and Q made from the layout where a track has none).
+  const keepSub = discTracks(disc).some((t) => t.storage?.format === SectorFormat.rawWithSubchannel);
+  const subRegions: Region[] = [];
   const sessions = disc.sessions.map((session) => ({
     ...session,
     tracks: session.tracks.map((track, i) => {
       const from = i === 0 ? track.startLba : track.pregapLba;
       const sectorCount = track.endLba - from;
       regions.push(...rawSectorRegions(disc, from, track.endLba, `track ${track.number}`));
+      if (keepSub) {
+        subRegions.push(
+          ...rawSectorRegions(disc, from, track.endLba, `track ${track.number} .sub`, linearSubchannel),
+        );
+      }
       const storage: TrackStorage = {
         format: SectorFormat.raw,
         firstLba: from,
@@ -241,5 +251,7 @@ export function binCueOf(disc: Disc, binName: string): { bin: RegionList; cue: s
     }),
   }));
   const cue = encodeDiscCue({ ...disc, sessions }, { bin: binName });
-  return { bin: new RegionList(regions), cue };
+  return keepSub
+    ? { bin: new RegionList(regions), cue, sub: new RegionList(subRegions) }
+    : { bin: new RegionList(regions), cue };
 }

@@ -1,5 +1,6 @@
 /**
- * The files of a disc image in the format an output name asks for: `.cue` (+ `.bin`), `.nrg`,
+ * The files of a disc image in the format an output name asks for: `.cue` (+ `.bin`, and `.sub`
+ * when the disc has stored sub-channel), `.nrg`,
  * `.ccd` (+ `.img`, `.sub`), `.mds` (+ `.mdf`). The descriptor that names the data files comes
  * last, so that writing them in order (all or nothing, {@link writeFilesAllOrNothing}) never
  * leaves a descriptor without its data.
@@ -35,8 +36,12 @@ export function discImageFiles(disc: Disc, outputPath: string): [RegionList, str
     case "nrg":
       return [[nrgRegions(disc), outputPath]];
     case "cue": {
-      const { bin, cue } = binCueOf(disc, `${base}.bin`.split("/").pop()!);
-      return [[bin, `${base}.bin`], [bytesFile(cue, "CUE sheet"), outputPath]];
+      const { bin, cue, sub } = binCueOf(disc, `${base}.bin`.split("/").pop()!);
+      return [
+        [bin, `${base}.bin`],
+        ...(sub ? [[sub, `${base}.sub`] as [RegionList, string]] : []),
+        [bytesFile(cue, "CUE sheet"), outputPath],
+      ];
     }
     case "ccd": {
       const { ccd, img, sub } = ccdFilesOf(disc);

@@ -44,6 +44,43 @@ Deno.test("mixed-mode CUE → CloneCD → CUE: the same tracks, BIN and sub-chan
   assert.match((await runDisc(["verify", ccd])).stdout, /OK: \d+ raw data sectors checked, 0 bad/);
 });
 
+Deno.test("CloneCD with R–W sub-channel → BIN/CUE/SUB → CloneCD: the .sub travels byte for byte; a CUE without one gets none", async () => {
+  await using tmp = await tempDir("ccd-sub-");
+  const cue = await makeMixedCue(tmp.path);
+  assert.equal((await runDisc(["convert", cue, "-o", `${tmp.path}/a.ccd`])).code, 0);
+  assert.equal(await exists(`${tmp.path}/a.sub`), true);
+  // Put something only a real dump has into the R–W channels (CD+G-like), keeping P and Q.
+  const sub = await Deno.readFile(`${tmp.path}/a.sub`);
+  for (let at = 0; at < sub.byteLength; at += 96) {
+    for (let i = 24; i < 96; i++) sub[at + i] = (at / 96 + i * 7) & 0xff; // channels R…W (12 bytes each)
+  }
+  await Deno.writeFile(`${tmp.path}/a.sub`, sub);
+
+  const toCue = await runDisc(["convert", `${tmp.path}/a.ccd`, "-o", `${tmp.path}/b.cue`]);
+  assert.equal(toCue.code, 0, toCue.stderr);
+  assert.ok(
+    sameBytes(await Deno.readFile(`${tmp.path}/b.sub`), sub),
+    "BIN/CUE's .sub equals the CloneCD .sub",
+  );
+  assert.ok(sameBytes(await Deno.readFile(`${tmp.path}/b.bin`), await Deno.readFile(`${tmp.path}/a.img`)));
+  assert.match((await runDisc(["info", `${tmp.path}/b.cue`, "--json"])).stdout, /raw2448/);
+
+  const back = await runDisc(["convert", `${tmp.path}/b.cue`, "-o", `${tmp.path}/c.ccd`]);
+  assert.equal(back.code, 0, back.stderr);
+  assert.ok(sameBytes(await Deno.readFile(`${tmp.path}/c.sub`), sub), "and back to CloneCD");
+
+  // The mixed CUE itself has no .sub: converting it to BIN/CUE writes none.
+  assert.equal((await runDisc(["convert", cue, "-o", `${tmp.path}/plain.cue`])).code, 0);
+  assert.equal(await exists(`${tmp.path}/plain.sub`), false);
+  // A .sub shorter than the BIN is ignored (as CloneCD ignores it), not an error.
+  await Deno.writeFile(`${tmp.path}/b.sub`, sub.subarray(0, 96 * 10));
+  assert.doesNotMatch((await runDisc(["info", `${tmp.path}/b.cue`, "--json"])).stdout, /raw2448/);
+});
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
+}
+
 Deno.test("CloneCD reader: bad lines, missing or short .img, damaged entries fail with FormatError or SourceError", async () => {
   await using tmp = await tempDir("ccd-bad-");
   const iso = await makeDataIso(tmp.path);
