@@ -77,6 +77,9 @@ function guid(b: Uint8Array, at: number): string {
     .toUpperCase();
 }
 
+/** Largest GPT partition entry read (the UEFI minimum is 128 bytes; larger ones are rare). */
+const MAX_GPT_ENTRY_BYTES = 4096;
+
 /**
  * Describes a raw image: floppy size, MBR or GPT partitions and their file systems.
  *
@@ -97,7 +100,9 @@ export async function describeRawImage(read: ByteReader, byteLength: number): Pr
     const entriesLba = Number(view.getBigUint64(72, true));
     const count = Math.min(view.getUint32(80, true), 256);
     const size = view.getUint32(84, true);
-    const array = size >= 128 ? await read(entriesLba * 512, count * size) : new Uint8Array(0);
+    // UEFI entry sizes are 128 × 2^n; a damaged size must not make us read gigabytes.
+    const sane = size >= 128 && size <= MAX_GPT_ENTRY_BYTES && size % 128 === 0;
+    const array = sane ? await read(entriesLba * 512, count * size) : new Uint8Array(0);
     for (let i = 0; i < count && (i + 1) * size <= array.byteLength; i++) {
       const at = i * size;
       if (array.subarray(at, at + 16).every((b) => b === 0)) continue;
