@@ -274,10 +274,14 @@ export async function discMain(args: readonly string[]): Promise<number> {
     .addOption(
       new Option("--table <table>", "partition table of ISO mode").choices(["mbr", "gpt"]).default("mbr"),
     )
+    .option(
+      "--bios",
+      "ISO mode: also BIOS-bootable through SYSLINUX (needs the syslinux installer and the ISO's isolinux.cfg)",
+    )
     .action(
       async (
         isoPath: string,
-        opts: { output: string; size?: string; mode: "iso" | "dd"; table: "mbr" | "gpt" },
+        opts: { output: string; size?: string; mode: "iso" | "dd"; table: "mbr" | "gpt"; bios?: boolean },
       ) => {
         const diskByteLength = opts.size === undefined ? undefined : parseSize(opts.size);
         const epoch = Deno.env.get("SOURCE_DATE_EPOCH");
@@ -287,6 +291,7 @@ export async function discMain(args: readonly string[]): Promise<number> {
           result = await buildUsbImage(isoPath, opts.output, {
             mode: opts.mode,
             table: opts.table,
+            bios: opts.bios ?? false,
             diskByteLength,
             sourceDateEpoch: epoch === undefined ? undefined : Number(epoch),
             onProgress: progress.update,
@@ -297,7 +302,7 @@ export async function discMain(args: readonly string[]): Promise<number> {
         for (const warning of result.warnings) console.error(`disc: usb: warning: ${warning}`);
         console.log(
           `wrote "${opts.output}": ${result.diskByteLength} bytes (${opts.mode} mode${
-            opts.mode === "iso" ? `, ${opts.table}` : ""
+            opts.mode === "iso" ? `, ${opts.table}${opts.bios ? ", SYSLINUX for BIOS" : ""}` : ""
           })`,
         );
       },

@@ -205,8 +205,11 @@ export function regionStream(list: RegionList, onProgress?: ProgressCallback): R
 export interface WriteHooks {
   /** Sees every chunk in order as it is written (e.g. to checksum the image in the same pass). */
   observe?(chunk: Uint8Array): void;
-  /** Runs on the complete temporary file before it gets its name (e.g. to patch a checksum in). */
-  beforeRename?(file: Deno.FsFile): void | Promise<void>;
+  /**
+   * Runs on the complete temporary file (open, and at `tempPath` for tools that take a path)
+   * before it gets its name: to patch a checksum in, to run an installer on it.
+   */
+  beforeRename?(file: Deno.FsFile, tempPath: string): void | Promise<void>;
 }
 
 /**
@@ -242,7 +245,7 @@ export async function writeRegionsToFile(
         hooks.observe?.(chunk);
         writeAll(file, chunk);
       }
-      await hooks.beforeRename?.(file);
+      await hooks.beforeRename?.(file, temp);
     } finally {
       file.close();
     }

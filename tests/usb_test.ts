@@ -2,12 +2,14 @@
  * `disc usb`: ISO mode (FAT32 partition with the ISO's files, MBR or GPT) checked with fdisk,
  * sgdisk, fsck.fat and mdir, and booted under OVMF from QEMU's usb-storage to the UEFI marker;
  * dd mode copies a hybrid ISO byte for byte and warns about a non-hybrid one; bad sizes and
- * missing files fail cleanly with nothing written; SOURCE_DATE_EPOCH makes the stick reproducible.
+ * missing files fail cleanly with nothing written; SOURCE_DATE_EPOCH makes the stick reproducible;
+ * with --bios, SYSLINUX makes the stick boot under SeaBIOS too.
  */
 import assert from "node:assert/strict";
 import { bootTest } from "../mod.ts";
 import { biosBootImage, UEFI_BOOT_MARKER, uefiApplication } from "../examples/boot_payload.ts";
 import { buildWithDiscwright, run, runDisc, tempDir, toolTest } from "./_tools.ts";
+import { BIOS_ENTRY, BIOS_MARKER } from "./_hybrid_tree.ts";
 
 const MTOOLS_ENV = { MTOOLS_SKIP_CHECK: "1" };
 
@@ -75,6 +77,72 @@ toolTest(
         assert.ok(booted.ok, `no "${UEFI_BOOT_MARKER}":\n${booted.consoleTail}`);
       });
     }
+  },
+);
+
+toolTest(
+  "disc usb --mode iso --bios: SYSLINUX makes MBR and GPT sticks boot under SeaBIOS to the ISO's ISOLINUX config, and OVMF still boots them",
+  [
+    "syslinux",
+    "fsck.fat",
+    "qemu-system-x86_64",
+    "/usr/share/OVMF/OVMF_CODE_4M.fd",
+    "/usr/lib/ISOLINUX/isolinux.bin",
+    "/usr/lib/syslinux/modules/bios/ldlinux.c32",
+  ],
+  async (t) => {
+    await using tmp = await tempDir("usb-bios-");
+    // ISOLINUX (prints BIOS_MARKER on COM1) and our UEFI application, in one ISO.
+    await Deno.mkdir(`${tmp.path}/tree/isolinux`, { recursive: true });
+    await Deno.copyFile("/usr/lib/ISOLINUX/isolinux.bin", `${tmp.path}/tree/isolinux/isolinux.bin`);
+    await Deno.copyFile(
+      "/usr/lib/syslinux/modules/bios/ldlinux.c32",
+      `${tmp.path}/tree/isolinux/ldlinux.c32`,
+    );
+    await Deno.writeTextFile(
+      `${tmp.path}/tree/isolinux/isolinux.cfg`,
+      "SERIAL 0 115200\nPROMPT 0\nDEFAULT nothing\n",
+    );
+    const iso = await makeUefiIso(tmp.path, [...BIOS_ENTRY]);
+    for (const table of ["mbr", "gpt"] as const) {
+      await t.step(table, async () => {
+        const stick = `${tmp.path}/${table}.img`;
+        const made = await runDisc(["usb", iso, "-o", stick, "--size", "80M", "--table", table, "--bios"]);
+        assert.equal(made.code, 0, made.stderr);
+        assert.match(made.stdout, /SYSLINUX for BIOS/);
+        assert.doesNotMatch(made.stderr, /UEFI-bootable only/);
+        const bytes = await Deno.readFile(stick);
+        const partition = `${tmp.path}/${table}-part.img`;
+        await Deno.writeFile(
+          partition,
+          bytes.subarray(1024 * 1024, table === "gpt" ? bytes.byteLength - 33 * 512 : undefined),
+        );
+        const fsck = await run("fsck.fat", ["-n", partition], { allowFail: true });
+        assert.equal(fsck.code, 0, fsck.stdout + fsck.stderr);
+        const mdir = await run("mdir", ["-a", "-i", `${stick}@@1M`, "-/", "-b", "::"], { env: MTOOLS_ENV });
+        assert.match(mdir.stdout, /::\/ldlinux\.sys/i);
+        assert.match(mdir.stdout, /::\/syslinux\.cfg/);
+        for (
+          const [firmware, expect] of [["bios", BIOS_MARKER], ["uefi", UEFI_BOOT_MARKER]] as const
+        ) {
+          const booted = await bootTest({ image: stick, firmware, media: "usb", expect, timeoutSeconds: 90 });
+          assert.ok(booted.ok, `${firmware}: no "${expect}":\n${booted.consoleTail}`);
+        }
+      });
+    }
+    // Refusals: --bios with dd; an ISO without isolinux.cfg. Exit 2, one line, no stick left.
+    const dd = await runDisc(["usb", iso, "-o", `${tmp.path}/dd.img`, "--mode", "dd", "--bios"]);
+    assert.equal(dd.code, 2, dd.stderr);
+    assert.match(dd.stderr, /--bios is for --mode iso/);
+    const plain = await makeUefiIso(`${tmp.path}/plain`);
+    const none = await runDisc(["usb", plain, "-o", `${tmp.path}/none.img`, "--size", "64M", "--bios"]);
+    assert.equal(none.code, 2, none.stderr);
+    assert.match(none.stderr, /no ISOLINUX configuration \(isolinux\.cfg\)/);
+    assert.equal(none.stderr.trim().split("\n").length, 1);
+    for (const name of ["dd.img", "none.img"]) {
+      assert.equal(await Deno.stat(`${tmp.path}/${name}`).then(() => true, () => false), false, name);
+    }
+    assert.deepEqual([...Deno.readDirSync(tmp.path)].filter((e) => e.name.startsWith(".")), []);
   },
 );
 

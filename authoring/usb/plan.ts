@@ -62,6 +62,11 @@ export interface UsbIsoModeRequest {
   readonly timestamp?: Date;
   /** True when the ISO has EFI/BOOT/BOOTX64.EFI (GPT type: EFI System). */
   readonly uefiBootable: boolean;
+  /**
+   * BIOS boot: 440 bytes of MBR boot code (SYSLINUX's mbr.bin, or gptmbr.bin for GPT, whose
+   * partition then gets the "legacy BIOS bootable" attribute). Default: none (zeros).
+   */
+  readonly biosBootCode?: Uint8Array;
 }
 
 /** The planned stick. */
@@ -71,6 +76,9 @@ export interface UsbPlan {
   readonly partitionStartLba: number;
   readonly partitionSectorCount: number;
 }
+
+/** GPT partition attribute bit 2: "legacy BIOS bootable" (UEFI spec 5.3.3). */
+export const GPT_LEGACY_BIOS_BOOTABLE = 1n << 2n;
 
 /** A deterministic GUID (version 4 layout) from a seed and a salt. */
 function guidFrom(seed: number, salt: number): string {
@@ -136,7 +144,7 @@ export function planUsbIsoMode(request: UsbIsoModeRequest): UsbPlan {
     });
     head.set(
       encodeMasterBootRecord({
-        bootCode: new Uint8Array(440),
+        bootCode: request.biosBootCode ?? new Uint8Array(440),
         uniqueMbrDiskSignature: request.seed >>> 0,
         unknown: 0,
         partitionRecords: [
@@ -158,7 +166,7 @@ export function planUsbIsoMode(request: UsbIsoModeRequest): UsbPlan {
     });
     head.set(
       encodeMasterBootRecord({
-        bootCode: new Uint8Array(440),
+        bootCode: request.biosBootCode ?? new Uint8Array(440),
         uniqueMbrDiskSignature: 0,
         unknown: 0,
         partitionRecords: [
@@ -176,7 +184,7 @@ export function planUsbIsoMode(request: UsbIsoModeRequest): UsbPlan {
       uniquePartitionGuid: guidFrom(request.seed, 2),
       startingLba: start,
       endingLba: end - 1,
-      attributes: 0n,
+      attributes: request.biosBootCode ? GPT_LEGACY_BIOS_BOOTABLE : 0n, // gptmbr.bin boots the one with bit 2
       partitionName: request.uefiBootable ? "EFI System" : "Basic data",
     };
     const array = encodeGptPartitionArray([entry], GPT_ENTRY_COUNT);
