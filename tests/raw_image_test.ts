@@ -56,3 +56,22 @@ toolTest("disc info on raw images: floppy, MBR and GPT sticks, a hybrid ISO", ["
   assert.match(info.stdout, /Partition table: MBR/);
   assert.match(info.stdout, /\n {2}2 +0xef .* FAT12/);
 });
+
+Deno.test("disc convert between IMG and ISO where they are the same bytes; a stick image has no ISO to give", async () => {
+  await using tmp = await tempDir("raw-convert-");
+  await Deno.mkdir(`${tmp.path}/tree`);
+  await Deno.writeTextFile(`${tmp.path}/tree/a.txt`, "a\n");
+  const iso = `${tmp.path}/a.iso`;
+  assert.equal((await buildWithDiscwright(["-quiet", "-R", "-o", iso, `${tmp.path}/tree`])).code, 0);
+  const isoBytes = await Deno.readFile(iso);
+  assert.equal((await runDisc(["convert", iso, "-o", `${tmp.path}/a.img`])).code, 0);
+  assert.deepEqual(await Deno.readFile(`${tmp.path}/a.img`), isoBytes);
+  assert.equal((await runDisc(["convert", `${tmp.path}/a.img`, "-o", `${tmp.path}/back.iso`])).code, 0);
+  assert.deepEqual(await Deno.readFile(`${tmp.path}/back.iso`), isoBytes);
+
+  assert.equal((await runDisc(["usb", iso, "-o", `${tmp.path}/stick.img`, "--size", "64M"])).code, 0);
+  const refused = await runDisc(["convert", `${tmp.path}/stick.img`, "-o", `${tmp.path}/stick.iso`]);
+  assert.equal(refused.code, 1, refused.stderr);
+  assert.match(refused.stderr, /no ISO 9660 file system/);
+  assert.equal(await Deno.stat(`${tmp.path}/stick.iso`).then(() => true, () => false), false);
+});
