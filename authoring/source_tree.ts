@@ -173,27 +173,15 @@ class Scanner {
   scanNode(hostPath: string, name: string, info: Deno.FileInfo): SourceNode {
     checkName(name, hostPath);
     if (info.isDirectory) return this.scanDirectory(hostPath, name, info);
+    const common = commonFields(name, hostPath, info, 0o100644);
     if (info.isFile) {
-      // Written out (not spread from commonFields): 20,000 files are made here.
-      const mtime = info.mtime ?? new Date(0);
       return {
+        ...common,
         kind: "file",
-        name,
-        hostPath,
-        mode: info.mode ?? 0o100644,
-        uid: info.uid ?? 0,
-        gid: info.gid ?? 0,
-        mtime,
-        atime: info.atime ?? mtime,
-        ctime: info.ctime ?? mtime,
-        hiddenIso: false,
-        hiddenJoliet: false,
-        sortWeight: 0,
         byteLength: info.size,
         inodeKey: (info.nlink ?? 1) > 1 ? `${info.dev}:${info.ino}` : undefined,
       };
     }
-    const common = commonFields(name, hostPath, info, 0o100644);
     if (info.isSymlink) {
       let target: string;
       try {
