@@ -69,6 +69,13 @@ Deno.test("mixed-mode CUE → MDS/MDF → CUE: the same tracks and BIN; damaged 
   );
 });
 
+/** `dvd.mdf` in `dir`: the 2048-byte sectors of a small data ISO. */
+async function dvdData(dir: string): Promise<{ data: Uint8Array; sectors: number }> {
+  const data = await Deno.readFile(await makeDataIso(dir));
+  await Deno.writeFile(`${dir}/dvd.mdf`, data);
+  return { data, sectors: data.byteLength / 2048 };
+}
+
 /** A hand-built DVD .mds for the 2048-byte sectors of `dvd.mdf`, with `extra` bytes after the file name. */
 function dvdMds(sectors: number, extra = 0): { mds: Uint8Array; view: DataView; extraAt: number } {
   const mds = new Uint8Array(88 + 24 + 80 + 16 + 6 + extra);
@@ -102,10 +109,7 @@ function dvdMds(sectors: number, extra = 0): { mds: Uint8Array; view: DataView; 
 
 Deno.test("MDS reader: a DVD descriptor (2048-byte sectors, the track length in the extra-block field) built by hand", async () => {
   await using tmp = await tempDir("mds-dvd-");
-  const iso = await makeDataIso(tmp.path);
-  const data = await Deno.readFile(iso);
-  const sectors = data.byteLength / 2048;
-  await Deno.writeFile(`${tmp.path}/dvd.mdf`, data);
+  const { data, sectors } = await dvdData(tmp.path);
   const { mds } = dvdMds(sectors);
   await Deno.writeFile(`${tmp.path}/dvd.mds`, mds);
   const [track] = discTracks(loadMdsDisc(`${tmp.path}/dvd.mds`));
@@ -116,10 +120,7 @@ Deno.test("MDS reader: a DVD descriptor (2048-byte sectors, the track length in 
 
 Deno.test("MDS dual-layer DVD: PFI/DMI/copyright per layer and BCA are read, the layer break comes from the PFI, a drive serves them, and MDS → MDS keeps them", async () => {
   await using tmp = await tempDir("mds-dvd9-");
-  const iso = await makeDataIso(tmp.path);
-  const data = await Deno.readFile(iso);
-  const sectors = data.byteLength / 2048;
-  await Deno.writeFile(`${tmp.path}/dvd.mdf`, data);
+  const { data, sectors } = await dvdData(tmp.path);
   const layerBytes = 4 + 2048 + 2048;
   const bca = Uint8Array.from({ length: 64 }, (_, i) => 0xb0 ^ i);
   const { mds, view, extraAt } = dvdMds(sectors, 2 * layerBytes + bca.byteLength);
