@@ -28,6 +28,50 @@ toolTest("a cdrdao TOC reads as the same disc as its CUE; cdrdao show-toc agrees
   assert.match((await runDisc(["ls", toc])).stdout, /hello\.txt/);
 });
 
+toolTest(
+  "a cdrdao TOC in the form libcdio parses: cd-info and our reader agree on the track types and starts",
+  ["cd-info"],
+  async () => {
+    await using tmp = await tempDir("toc-cdinfo-");
+    const cue = await makeMixedCue(tmp.path, ["--toc"]);
+    // libcdio's TOC parser takes neither `#byte-offset` nor SWAP: the same TOC with the offsets
+    // as MSF times into the file (they are whole sectors) and big-endian audio (samples do not
+    // matter to a track list).
+    const msf = (sectors: number) =>
+      [Math.floor(sectors / 4500), Math.floor(sectors / 75) % 60, sectors % 75].map((n) =>
+        String(n).padStart(2, "0")
+      )
+        .join(":");
+    const text = (await Deno.readTextFile(cue.replace(/\.cue$/, ".toc")))
+      .replace(/ SWAP/g, "")
+      .replace(/#(\d+) 0 /g, (_, bytes) => `${msf(Number(bytes) / 2352)} `)
+      .replace(/DATAFILE ("[^"]+") #0 /g, "DATAFILE $1 ");
+    const toc = `${tmp.path}/libcdio.toc`;
+    await Deno.writeTextFile(toc, text);
+    const ours = discTracks(loadCdrdaoToc(toc));
+    assert.deepEqual(ours.map((t) => t.startLba), discTracks(loadCueDisc(cue)).map((t) => t.startLba));
+    // cd-info looks for the TOC's files from its working directory.
+    const info = await run("cd-info", ["--no-device-info", "--toc-file", toc], {
+      allowFail: true,
+      cwd: tmp.path,
+    });
+    const listed = [...info.stdout.matchAll(/^\s+(\d+): \d\d:\d\d:\d\d\s+(\d+) (data|audio)/gm)]
+      .map((m) => [Number(m[1]), Number(m[2]), m[3]] as const).filter(([n]) => n !== 170);
+    assert.deepEqual(
+      listed.map(([n, , type]) => [n, type]),
+      ours.map((t) => [t.number, t.mode === "audio" ? "audio" : "data"]),
+      info.stdout,
+    );
+    // libcdio places track 1 at the DATAFILE's length, not at LSN 0 (its parser's quirk); the
+    // later tracks start where ours do.
+    assert.deepEqual(
+      listed.slice(1).map(([, lsn]) => lsn),
+      ours.slice(1).map((t) => t.startLba),
+      info.stdout,
+    );
+  },
+);
+
 Deno.test("cdrdao TOC reader: unknown keywords, bad lengths, missing files fail with one error naming the line", async () => {
   await using tmp = await tempDir("toc-bad-");
   await Deno.writeFile(`${tmp.path}/d.bin`, new Uint8Array(2352 * 400));
