@@ -177,6 +177,10 @@ export function assignIsoNames(
 ): IsoName[] {
   const names = children.map((c) => isoNameFor(c.name, c.isDirectory, rules));
   const key = (n: IsoName, i: number) => children[i].isDirectory ? n.base : `${n.base}.${n.extension}`;
+  // Most directories have no collision: one set of keys tells, without groups.
+  const keys = new Set<string>();
+  names.forEach((n, i) => keys.add(key(n, i)));
+  if (keys.size === names.length) return names;
   const groups = new Map<string, number[]>();
   names.forEach((n, i) => {
     const k = key(n, i);

@@ -234,7 +234,6 @@ interface FileData {
   readonly source: SourceFile;
   readonly isoPath: string;
   lba: number;
-  order: number;
 }
 
 /** A directory record before its location fields are known. */
@@ -367,19 +366,23 @@ class Planner {
     }
     const gapBlocks = lba - copies[copies.length - 1].endLba;
     if (this.needsZeroBlock) this.zeroBlockLba = lba++;
-    const ordered = [...this.dataInOrder].sort((a, b) =>
-      b.source.sortWeight - a.source.sortWeight || a.order - b.order
-    );
+    // Tree order, or by weight first when `--sort-weight`/`-sort` gave any (the sort is stable).
+    const ordered = this.dataInOrder.some((d) => d.source.sortWeight !== 0)
+      ? [...this.dataInOrder].sort((a, b) => b.source.sortWeight - a.source.sortWeight)
+      : this.dataInOrder;
     for (const data of ordered) {
       data.lba = data.source.byteLength === 0 ? this.zeroBlockLba : lba;
       lba += Math.ceil(data.source.byteLength / SECTOR_BYTES);
     }
     const dataEndLba = lba;
-    const placed = new Map<string, PlacedExtent>();
-    for (const data of this.dataInOrder) {
-      placed.set(data.isoPath, { lba: data.lba, byteLength: data.source.byteLength });
-    }
-    const tail: IsoTail = o.tail?.(dataEndLba, placed) ?? {
+    const placed = () => {
+      const map = new Map<string, PlacedExtent>();
+      for (const data of this.dataInOrder) {
+        map.set(data.isoPath, { lba: data.lba, byteLength: data.source.byteLength });
+      }
+      return map;
+    };
+    const tail: IsoTail = o.tail?.(dataEndLba, placed()) ?? {
       primaryVolumeSpaceBlockCount: dataEndLba + (o.pad ? PAD_BLOCKS : 0),
       supplementaryVolumeSpaceBlockCount: dataEndLba + (o.pad ? PAD_BLOCKS : 0),
       regions: o.pad
@@ -409,7 +412,6 @@ class Planner {
     for (const [n, copy] of copies.entries()) this.encodeMetadata(out, copy, n === 0 ? 0 : offset);
     if (gapBlocks > 0) out.zeros("gap before data", gapBlocks * SECTOR_BYTES);
     if (this.needsZeroBlock) out.zeros("zero block for empty files", SECTOR_BYTES);
-    const files = new Map<string, PlannedFile>();
     for (const data of ordered) {
       if (data.source.byteLength === 0) {
         // No bytes, but a host file is still checked when writing (it must still be empty).
@@ -425,14 +427,6 @@ class Planner {
       else out.file(data.isoPath, data.source.hostPath!, data.source.byteLength);
       out.padTo("file padding", SECTOR_BYTES);
     }
-    for (const data of this.fileData.values()) {
-      files.set(data.isoPath, {
-        isoPath: data.isoPath,
-        source: data.source,
-        lba: data.lba,
-        byteLength: data.source.byteLength,
-      });
-    }
     if (out.byteLength !== (dataEndLba - base) * SECTOR_BYTES) {
       throw new LayoutError(
         `Cannot finish plan: ${out.byteLength} bytes written, ${dataEndLba} blocks planned`,
@@ -441,11 +435,22 @@ class Planner {
     for (const region of tail.regions) out.add(region);
     const volumeSpaceBlockCount = tail.primaryVolumeSpaceBlockCount;
     const directories = new Map(iso.map((d) => [d.isoPath, d.lba] as const));
+    // Files by path are made when asked for (El Torito, remastering): a plain build never reads them.
+    const allData = [...this.fileData.values()];
+    let files: Map<string, PlannedFile> | undefined;
     return {
       regions: out.build(),
       volumeSpaceBlockCount,
       dataEndLba,
-      files,
+      get files() {
+        files ??= new Map(allData.map((data) => [data.isoPath, {
+          isoPath: data.isoPath,
+          source: data.source,
+          lba: data.lba,
+          byteLength: data.source.byteLength,
+        }]));
+        return files;
+      },
       directories,
       diagnostics: this.diagnostics,
     };
@@ -692,7 +697,7 @@ class Planner {
         );
       }
       if (source.byteLength === 0) this.needsZeroBlock = true;
-      data = { source, isoPath, lba: 0, order: this.dataInOrder.length };
+      data = { source, isoPath, lba: 0 };
       this.fileData.set(key, data);
       this.dataInOrder.push(data);
     }
