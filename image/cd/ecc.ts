@@ -50,18 +50,14 @@ const Q_WORD_INDEX = (() => {
   return table;
 })();
 
-/** Multiplies both bytes of a 16-bit word by α in GF(2^8) (0x11D). */
-function xtime2(a: number): number {
-  return ((a & 0x7f7f) << 1) ^ (((a >> 7) & 0x0101) * 0x1d);
-}
-
 /**
  * Writes P and then Q parity of the sector at `sectorOffset` in `bytes` (the header, data and
  * EDC must already be in place; for Form 1 the caller zeroes the header first).
  *
  * The two byte planes of ECMA-130 are the two bytes of each 16-bit word, and they are coded with
  * the same rules, so both are computed at once on a little-endian Uint16Array view when the
- * sector is 2-byte aligned (byte-at-a-time otherwise).
+ * sector is 2-byte aligned (byte-at-a-time otherwise); two codeword pairs share one 32-bit number,
+ * so each step works on four codewords.
  *
  * @example
  * ```ts
@@ -75,31 +71,54 @@ export function writeEcc(bytes: Uint8Array, sectorOffset: number): void {
   }
   const words = new Uint16Array(bytes.buffer, bytes.byteOffset + sectorOffset + ECC_SOURCE_OFFSET, 1170);
   // P: codeword pair j takes words j + 43·minor (minor 0..23); parity at words 1032 + j, 1075 + j.
-  for (let j = 0; j < 43; j++) {
+  // Two pairs a step (j and j + 22 in one 32-bit number: four codewords), pair 21 alone.
+  for (let j = 0; j < 21; j++) {
     let a = 0, b = 0;
     for (let k = j, end = j + 24 * 43; k < end; k += 43) {
-      const t = words[k];
-      a = xtime2(a ^ t);
+      const t = words[k] | (words[k + 22] << 16);
+      a = xtime4(a ^ t);
       b ^= t;
     }
-    const b0 = b & 0xff, b1 = b >> 8;
-    const p0 = B[F[a & 0xff] ^ b0], p1 = B[F[a >> 8] ^ b1];
-    words[1032 + j] = p0 | (p1 << 8);
-    words[1075 + j] = (p0 ^ b0) | ((p1 ^ b1) << 8);
+    writeParityPair(words, 1032 + j, 1075 + j, a & 0xffff, b & 0xffff);
+    writeParityPair(words, 1054 + j, 1097 + j, a >>> 16, b >>> 16);
+  }
+  {
+    let a = 0, b = 0;
+    for (let k = 21, end = 21 + 24 * 43; k < end; k += 43) {
+      const t = words[k];
+      a = xtime4(a ^ t);
+      b ^= t;
+    }
+    writeParityPair(words, 1053, 1096, a, b);
   }
   // Q: 26 codeword pairs along diagonals through data and P; parity at words 1118 + j, 1144 + j.
-  for (let j = 0, k = 0; j < 26; j++) {
+  // Two pairs a step: j and j + 13.
+  for (let j = 0; j < 13; j++) {
     let a = 0, b = 0;
-    for (const end = k + 43; k < end; k++) {
-      const t = words[Q_WORD_INDEX[k]];
-      a = xtime2(a ^ t);
+    for (let k = j * 43, other = (j + 13) * 43, end = k + 43; k < end; k++, other++) {
+      const t = words[Q_WORD_INDEX[k]] | (words[Q_WORD_INDEX[other]] << 16);
+      a = xtime4(a ^ t);
       b ^= t;
     }
-    const b0 = b & 0xff, b1 = b >> 8;
-    const q0 = B[F[a & 0xff] ^ b0], q1 = B[F[a >> 8] ^ b1];
-    words[1118 + j] = q0 | (q1 << 8);
-    words[1144 + j] = (q0 ^ b0) | ((q1 ^ b1) << 8);
+    writeParityPair(words, 1118 + j, 1144 + j, a & 0xffff, b & 0xffff);
+    writeParityPair(words, 1131 + j, 1157 + j, a >>> 16, b >>> 16);
   }
+}
+
+/** Multiplies each of the four bytes of a 32-bit number by α in GF(2^8) (0x11D). */
+function xtime4(a: number): number {
+  return ((a & 0x7f7f7f7f) << 1) ^ (((a >>> 7) & 0x01010101) * 0x1d);
+}
+
+/**
+ * The two parity words of a codeword pair from its Horner sum `a` (Σ t·α^i) and plain sum `b`
+ * (both planes in one 16-bit word): first parity B[F[a] ⊕ b], second first ⊕ b, per byte.
+ */
+function writeParityPair(words: Uint16Array, first: number, second: number, a: number, b: number): void {
+  const b0 = b & 0xff, b1 = b >> 8;
+  const p0 = B[F[a & 0xff] ^ b0], p1 = B[F[a >> 8] ^ b1];
+  words[first] = p0 | (p1 << 8);
+  words[second] = (p0 ^ b0) | ((p1 ^ b1) << 8);
 }
 
 const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { computeEdc, EDC_TABLE } from "./edc.ts";
+import { writeEcc, writeEccBytewise } from "./ecc.ts";
 import {
   checkRawSector,
   classifyRawSector,
@@ -114,4 +115,19 @@ Deno.test("classification: audio without sync, modes by byte 15, form by sub-mod
   assert.equal(classifyRawSector(s), "mode2-form2");
   assert.equal(userDataOf(s).byteLength, 2324);
   assert.deepEqual(checkRawSector(s, 0, 5), []);
+});
+
+Deno.test("ECC: four codewords a step (32-bit) equal the byte-at-a-time definition on any sector (fast-check)", () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 2352, maxLength: 2352 }), fc.nat(3), (sector, shift) => {
+      // At offsets 0 and 2 (word-aligned: the fast path) and 1 and 3 (the byte-wise path itself).
+      const a = new Uint8Array(2352 + 4), b = new Uint8Array(2352 + 4);
+      a.set(sector, shift);
+      b.set(sector, shift);
+      writeEcc(a, shift);
+      writeEccBytewise(b, shift);
+      assert.deepEqual(a, b);
+    }),
+    { numRuns: 300 },
+  );
 });
