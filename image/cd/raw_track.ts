@@ -10,18 +10,18 @@ import { encodeRawSectors, type RawSectorKind } from "./encode_run.ts";
 import { SectorEncoderPool } from "./encoder_pool.ts";
 import { SECTOR_BYTES, USER_DATA_BYTES } from "./sector.ts";
 
-/** Sectors computed by one lazy region (about 600 KB of raw sectors). */
-export const RAW_CHUNK_SECTORS = 256;
+/** Sectors computed by one lazy region (about 2.4 MB of raw sectors; fewer, larger jobs for the workers). */
+export const RAW_CHUNK_SECTORS = 1024;
 /** Chunks encoded ahead on worker threads while the writer consumes them in order. */
-export const PREFETCH_CHUNKS = 4;
+export const PREFETCH_CHUNKS = 8;
 /** Tracks shorter than this are encoded on the calling thread (a worker start costs more). */
 const PARALLEL_MIN_CHUNKS = 8;
 
 /**
  * Lazy regions of raw sectors. Read in order (writing an image), chunks are encoded ahead on
  * the shared worker pool, so both cores work while the main thread does the I/O; read at random
- * (serving), each chunk is encoded when asked for. Source reads are serialised, because reads
- * of one host file share a file position.
+ * (serving), each chunk is encoded when asked for. Source reads of the chunks ahead run at the
+ * same time (RegionList reads are safe concurrently: each holds its own file handle).
  */
 function rawRegions(
   source: RegionList | undefined,
@@ -33,16 +33,15 @@ function rawRegions(
   const chunkCount = Math.ceil(sectorCount / RAW_CHUNK_SECTORS);
   const parallel = chunkCount >= PARALLEL_MIN_CHUNKS;
   const ahead = new Map<number, Promise<Uint8Array>>();
-  let reads: Promise<unknown> = Promise.resolve();
   let lastAsked = -1;
 
   const encodeChunk = (k: number, onWorker: boolean): Promise<Uint8Array> => {
     const first = k * RAW_CHUNK_SECTORS;
     const count = Math.min(RAW_CHUNK_SECTORS, sectorCount - first);
+    // Reads of the chunks ahead run at once (each read has its own file handle).
     const user = source
-      ? reads.then(() => source.read(first * USER_DATA_BYTES, count * USER_DATA_BYTES))
+      ? source.read(first * USER_DATA_BYTES, count * USER_DATA_BYTES)
       : Promise.resolve(undefined);
-    reads = user.catch(() => {});
     return user.then((data) =>
       onWorker
         ? SectorEncoderPool.shared.encode(kind, firstLba + first, count, data)
