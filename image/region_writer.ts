@@ -27,7 +27,8 @@ export type ProgressCallback = (doneBytes: number, totalBytes: number) => void;
 
 /**
  * Yields the image's bytes in order, as chunks of at most {@link CHUNK_BYTES}. A chunk is only
- * valid until the next one is requested (the buffer is reused): copy it to keep it.
+ * valid until the next one is requested (the buffer is reused, or it is a view of a region's own
+ * bytes): copy it to keep it.
  *
  * @example
  * ```ts
@@ -84,6 +85,15 @@ export async function* readRegionChunks(
     try {
       if (file) file.seekSync(fileRegion!.fileByteOffset, Deno.SeekMode.Start);
       for (let done = 0; done < length;) {
+        if (bytes && filled === 0 && length - done >= buffer.byteLength) {
+          // A whole chunk of bytes already in memory (a computed raw CD chunk): passed on as it
+          // is, not copied.
+          emitted += buffer.byteLength;
+          onProgress?.(emitted, list.byteLength);
+          yield bytes.subarray(done, done + buffer.byteLength);
+          done += buffer.byteLength;
+          continue;
+        }
         const take = Math.min(buffer.byteLength - filled, length - done);
         const target = buffer.subarray(filled, filled + take);
         if (bytes) target.set(bytes.subarray(done, done + take));
