@@ -3,13 +3,13 @@
  * @module
  */
 
-import { type ProgressCallback, writeRegionsToFile } from "../image/region_writer.ts";
+import { type ProgressCallback, SMALL_FILE_BYTES, writeRegionsToFile } from "../image/region_writer.ts";
 import { planElToritoIso } from "./eltorito/plan.ts";
 import type { SystemAreaPlan } from "./hybrid/layout.ts";
 import { applySystemArea, hybridTail } from "./hybrid/plan.ts";
 import { type IsoPlan, planIso } from "./iso9660/planner.ts";
 import type { IsoBuildRequest } from "./mkisofs/request.ts";
-import { addVirtualFile, scanSources, type SourceTree } from "./source_tree.ts";
+import { addVirtualFile, scanSources, type SourceDirectory, type SourceTree } from "./source_tree.ts";
 import { planFat } from "./fat/planner.ts";
 
 /**
@@ -21,8 +21,12 @@ import { planFat } from "./fat/planner.ts";
  * console.log(plan.volumeSpaceBlockCount, plan.diagnostics);
  * ```
  */
-export function planIsoBuild(request: IsoBuildRequest): IsoPlan {
+export function planIsoBuild(
+  request: IsoBuildRequest,
+  options: { readonly afterScan?: (tree: SourceTree) => void } = {},
+): IsoPlan {
   const tree = scanSources(request.pathspecs, request.scan);
+  options.afterScan?.(tree);
   if (request.efiBootDir) addEfiBootImage(tree, request);
   if (request.elTorito) return planElToritoIso(tree, request.plan, request.elTorito, request.hybrid);
   if (!request.hybrid) return planIso(tree, request.plan);
@@ -66,4 +70,25 @@ function addEfiBootImage(tree: SourceTree, request: IsoBuildRequest): void {
     contents: fat.regions.regions,
     time: time ?? request.plan.volumeTime,
   });
+}
+
+/**
+ * Regular files of a scanned tree small enough to be read whole (what the writer's reader threads
+ * would read): a build with many of them starts the threads while it plans.
+ *
+ * @example
+ * ```ts
+ * if (countSmallFiles(tree) >= READ_AHEAD_MIN_FILES) prestartFileReaders();
+ * ```
+ */
+export function countSmallFiles(tree: SourceTree): number {
+  let count = 0;
+  const visit = (dir: SourceDirectory) => {
+    for (const child of dir.children) {
+      if (child.kind === "directory") visit(child);
+      else if (child.kind === "file" && !child.contents && child.byteLength <= SMALL_FILE_BYTES) count++;
+    }
+  };
+  visit(tree.root);
+  return count;
 }

@@ -8,12 +8,16 @@
 // Imports name the modules a build needs, not mod.ts: loading every module (servers, Node
 // compatibility for MD5 and the progress bar) would cost a plain build a tenth of a second.
 // Remastering and --md5 load theirs when asked.
-import { planIsoBuild } from "../authoring/build.ts";
+import { countSmallFiles, planIsoBuild } from "../authoring/build.ts";
 import { MKISOFS_HELP, MKISOFS_VERSION_TEXT } from "../authoring/mkisofs/help.ts";
 import { parseMkisofsArgs } from "../authoring/mkisofs/options.ts";
 import { isoBuildRequest, lookupHostId } from "../authoring/mkisofs/request.ts";
 import { UsageError } from "../image/errors.ts";
-import { prestartFileReaders, stopPrestartedFileReaders } from "../image/file_read_ahead.ts";
+import {
+  prestartFileReaders,
+  READ_AHEAD_MIN_FILES,
+  stopPrestartedFileReaders,
+} from "../image/file_read_ahead.ts";
 import { type WriteHooks, writeRegionsToFile } from "../image/region_writer.ts";
 import { runMain } from "./_main.ts";
 import { terminalProgress } from "./_progress.ts";
@@ -48,8 +52,6 @@ export async function buildMain(args: readonly string[]): Promise<number> {
     console.log(MKISOFS_VERSION_TEXT);
     return 0;
   }
-  // Reader threads start now and are ready when writing begins (used when there are many files).
-  if (!options.printSize) prestartFileReaders();
   try {
     const request = isoBuildRequest(options, {
       sourceDateEpoch: Deno.env.get("SOURCE_DATE_EPOCH"),
@@ -61,7 +63,13 @@ export async function buildMain(args: readonly string[]): Promise<number> {
       if (!options.quiet) console.error(`build: ${text}`);
     };
     request.notes.forEach((n) => say(`note: ${n}`));
-    const plan = planIsoBuild(request);
+    // Many small files: reader threads start now, while the image is planned, and are ready when
+    // writing begins. Only then: idle threads were measured to slow large writes.
+    const plan = planIsoBuild(request, {
+      afterScan: (tree) => {
+        if (!options.printSize && countSmallFiles(tree) >= READ_AHEAD_MIN_FILES) prestartFileReaders();
+      },
+    });
     plan.diagnostics.forEach((d) => say(`warning: ${d}`));
     if (options.printSize) {
       console.log(String(plan.volumeSpaceBlockCount));
