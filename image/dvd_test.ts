@@ -16,7 +16,7 @@ Deno.test("PFI: a dual-layer disc (opposite track path) gives its layer break ba
   fc.assert(
     fc.property(
       fc.integer({ min: 2, max: 4_200_000 }),
-      fc.double({ min: 0.05, max: 0.95 }),
+      fc.double({ min: 0.05, max: 0.95, noNaN: true }),
       (sectors, share) => {
         const layerBreak = Math.max(1, Math.min(sectors - 1, Math.floor(sectors * share)));
         const pfi = makePfi(sectors, layerBreak);
