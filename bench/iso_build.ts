@@ -5,8 +5,9 @@
  * - "small": 20,000 files of 1–4 KiB (in 20 directories);
  * - "big": three files of 512 MiB.
  *
- * Runs are interleaved (the order rotates each round, with a `sync` after each run's cleanup) for N=3
- * rounds; the table shows medians,
+ * Runs are interleaved (the order rotates each round, with a `sync` after each run's cleanup, and an
+ * untimed write and delete of as many bytes as the image just before each run: see warmPageCache) for
+ * N=3 rounds; the table shows medians,
  * the ratios ours/xorriso and ours/genisoimage, and peak RSS. Goals (issue 2): ours no slower than the
  * faster peer on both trees, and at most 256 MiB peak RSS on the small tree.
  *
@@ -202,6 +203,40 @@ const measureWithProc: Measure = async (argv) => {
   };
 };
 
+/**
+ * Writes `byteLength` zero bytes to a scratch file and deletes it, untimed, right before a run: every
+ * tool then writes its image into memory the kernel has just had in use. Without it, on this
+ * project's VM, the run after a large delete was slow or not at random (`perf`: 86 % of a slow run
+ * in the kernel's copy into freshly allocated page-cache pages; a tool's 1.5 GB build took 0.7 s or
+ * 5 s depending on what ran before it).
+ */
+async function warmPageCache(dir: string, byteLength: number): Promise<void> {
+  const path = `${dir}/warm-page-cache.tmp`;
+  const block = new Uint8Array(256 * 1024);
+  const file = await Deno.open(path, { write: true, create: true, truncate: true });
+  try {
+    for (let done = 0; done < byteLength; done += block.byteLength) {
+      for (let at = 0; at < block.byteLength;) at += file.writeSync(block.subarray(at));
+    }
+  } finally {
+    file.close();
+    await Deno.remove(path).catch(() => {});
+  }
+  // No writeback of it may run during the measured run (a multi-threaded tool would lose a core to it).
+  await new Deno.Command("sync").output().catch(() => undefined);
+}
+
+/** Bytes of the regular files under `dir`. */
+function treeBytes(dir: string): number {
+  let total = 0;
+  for (const entry of Deno.readDirSync(dir)) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory) total += treeBytes(path);
+    else if (entry.isFile) total += Math.ceil(Deno.statSync(path).size / 2048) * 2048;
+  }
+  return total;
+}
+
 const median = (xs: readonly number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -256,6 +291,11 @@ async function main() {
     await Deno.remove(out).catch(() => {});
   }
 
+  // Untimed, before each run: as many bytes as the image will take, written and deleted (see
+  // warmPageCache).
+  const warmBytes = new Map<string, number>();
+  for (const spec of specs) warmBytes.set(spec.id, Math.ceil(treeBytes(spec.dir) * 1.1) + 64 * MIB);
+
   const results = new Map<string, { samples: Sample[]; failures: string[] }>();
   const key = (spec: TreeSpec, tool: Tool) => `${spec.id}/${tool.name}`;
   for (const spec of specs) {
@@ -266,6 +306,7 @@ async function main() {
         const out = `${base}/bench-${tool.name}.iso`;
         const r = results.get(key(spec, tool)) ?? { samples: [], failures: [] };
         results.set(key(spec, tool), r);
+        await warmPageCache(base, warmBytes.get(spec.id)!);
         let sample;
         try {
           sample = await measure(tool.command(out, spec.dir));
