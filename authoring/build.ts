@@ -14,6 +14,7 @@ import { planFat } from "./fat/planner.ts";
 
 /**
  * Scans the request's sources and plans the image (no file is opened for reading data).
+ * `afterScan` sees the scanned tree before planning starts (e.g. to start reader threads).
  *
  * @example
  * ```ts

@@ -59,13 +59,17 @@ interface Pending {
 let prestarted: Worker[] | undefined;
 
 /**
- * Starts the reader threads now, so that their start-up overlaps the scan and the plan; the next
- * {@link FileReadAhead} takes them. Call it where a build of many files is about to start.
+ * Starts the reader threads now, so that their start-up overlaps the planning; the next
+ * {@link FileReadAhead} takes them (the writer stops them if it has too few small files). Call it
+ * once a scan has found many small files.
  *
  * @example
  * ```ts
- * prestartFileReaders();
- * const plan = planIsoBuild(request);
+ * const plan = planIsoBuild(request, {
+ *   afterScan: (tree) => {
+ *     if (countSmallFiles(tree) >= READ_AHEAD_MIN_FILES) prestartFileReaders();
+ *   },
+ * });
  * await writeRegionsToFile(plan.regions, "out.iso");
  * ```
  */
