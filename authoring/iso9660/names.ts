@@ -8,8 +8,6 @@
  * @module
  */
 
-import { encodeUcs2, latin1 } from "./numbers.ts";
-
 /** How ISO 9660 (primary tree) names are made. */
 export interface IsoNamingRules {
   /** Interchange level 1..4 (4 = primary tree like level 3). */
@@ -148,12 +146,7 @@ export function isoNameFor(name: string, isDirectory: boolean, rules: IsoNamingR
   return { base, extension };
 }
 
-/** Bytes of an ISO 9660 identifier: "NAME.EXT;1" for files, "NAME" for directories. */
-export function encodeIsoIdentifier(name: IsoName, isDirectory: boolean, omitVersion: boolean): Uint8Array {
-  return latin1(isoIdentifierText(name, isDirectory, omitVersion));
-}
-
-/** The text of an ISO 9660 identifier ({@link encodeIsoIdentifier} writes it one byte per character). */
+/** The text of an ISO 9660 identifier: "NAME.EXT;1" for files, "NAME" for directories (one byte a character). */
 export function isoIdentifierText(name: IsoName, isDirectory: boolean, omitVersion: boolean): string {
   if (isDirectory) return name.base;
   return `${name.base}.${name.extension}${omitVersion ? "" : ";1"}`;
@@ -316,11 +309,6 @@ export function assignJolietNames(
       }
     }
   });
-}
-
-/** Joliet identifier bytes (UCS-2BE, no version). */
-export function encodeJolietIdentifier(name: string): Uint8Array {
-  return encodeUcs2(name);
 }
 
 /** Joliet order: the whole identifier compared unit by unit, a shorter prefix first (xorriso). */

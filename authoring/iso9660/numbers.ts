@@ -115,17 +115,6 @@ export function getTrimmedUcs2(bytes: Uint8Array, at: number, fieldBytes: number
   return decodeUcs2(bytes.subarray(at, at + fieldBytes - (fieldBytes % 2))).replace(/[\s\0]+$/, "");
 }
 
-/** Encodes UCS-2BE (characters outside the BMP must already have been replaced). */
-export function encodeUcs2(text: string): Uint8Array {
-  const out = new Uint8Array(text.length * 2);
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    out[2 * i] = code >> 8;
-    out[2 * i + 1] = code & 0xff;
-  }
-  return out;
-}
-
 /** Decodes UCS-2BE (surrogate pairs some writers emit decode as UTF-16). */
 export function decodeUcs2(bytes: Uint8Array): string {
   let text = "";
