@@ -17,6 +17,23 @@
  * @module
  */
 
+import { type Disc, discLeadOutLba } from "./disc.ts";
+
+/** Images larger than this are DVDs, not CDs (QEMU's rule: 800 MiB). */
+export const CD_MAX_BYTES = 800 * 1024 * 1024;
+
+/**
+ * True for a DVD: the image says so (it carries DVD structures) or it is larger than a CD.
+ *
+ * @example
+ * ```ts
+ * isDvdDisc(loadMdsDisc("movie.mds")); // true
+ * ```
+ */
+export function isDvdDisc(disc: Disc): boolean {
+  return disc.dvd !== undefined || discLeadOutLba(disc) * 2048 > CD_MAX_BYTES;
+}
+
 /** Bytes of a PFI and of a DMI payload. */
 export const DVD_STRUCTURE_BYTES = 2048;
 /** Bytes of the copyright information payload. */

@@ -25,6 +25,7 @@ import {
   DVD_STRUCTURE_BYTES,
   type DvdLayerStructures,
   type DvdStructures,
+  isDvdDisc,
   layerBreakFromPfi,
   makePfi,
   pfiLayerCount,
@@ -40,8 +41,6 @@ const SESSION_BYTES = 24;
 const TRACK_BYTES = 80;
 const EXTRA_BYTES = 8;
 const FOOTER_BYTES = 16;
-/** Images over this size are DVDs (the CD/DVD rule QEMU uses). */
-const CD_MAX_BYTES = 800 * 1024 * 1024;
 
 /** Track mode from the low nibble of the mode byte (libmirage's reading). */
 function modeOf(byte: number): TrackMode | undefined {
@@ -288,7 +287,7 @@ function readDvdStructures(
 export function mdsFilesOf(disc: Disc): { mds: Uint8Array; mdf: RegionList } {
   const allTracks = disc.sessions.flatMap((s) => s.tracks);
   const dvd = allTracks.length === 1 && allTracks[0].mode === TrackMode.mode1 &&
-    (disc.dvd !== undefined || discLeadOutLba(disc) * 2048 > CD_MAX_BYTES);
+    isDvdDisc(disc);
   const mdf: Region[] = [];
   const blocksPerSession = disc.sessions.map((s) => s.tracks.length + 3);
   const trackBlocksAt = HEADER_BYTES + disc.sessions.length * SESSION_BYTES;

@@ -22,7 +22,7 @@ import {
   TrackMode,
 } from "../../image/disc.ts";
 import { dataTrackDevice } from "../../image/disc_device.ts";
-import { makePfi } from "../../image/dvd.ts";
+import { isDvdDisc, makePfi } from "../../image/dvd.ts";
 import { discTrackAt, qPositionAt, readRawSectors } from "../../image/disc_sectors.ts";
 import { classifyRawSector, SECTOR_BYTES } from "../../image/cd/sector.ts";
 import { deinterleaveQ, encodeQPosition, SUBCHANNEL_BYTES } from "../../image/cd/subchannel.ts";
@@ -73,8 +73,6 @@ export const MmcOp = {
 /** MMC profiles (GET CONFIGURATION). */
 const PROFILE_CD_ROM = 0x0008;
 const PROFILE_DVD_ROM = 0x0010;
-/** Images larger than this are DVDs (QEMU's rule: 800 MB). */
-const CD_MAX_BYTES = 800 * 1024 * 1024;
 /** Reported read speed, kB/s (40× CD). */
 const READ_SPEED_KBPS = 7056;
 
@@ -152,7 +150,7 @@ export class OpticalLun {
   /** True for a DVD-sized image (DVD-ROM profile, READ DVD STRUCTURE answered). */
   get isDvd(): boolean {
     const disc = this.#media?.disc;
-    return disc !== undefined && (disc.dvd !== undefined || discLeadOutLba(disc) * 2048 > CD_MAX_BYTES);
+    return disc !== undefined && isDvdDisc(disc);
   }
 
   /**
