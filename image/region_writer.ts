@@ -281,6 +281,21 @@ function writeAll(target: { writeSync(p: Uint8Array): number }, chunk: Uint8Arra
 }
 
 /**
+ * A temporary folder next to `outputPath` (same file system, so results can be renamed into
+ * place), for jobs that stage files before they write an image. The caller removes it.
+ *
+ * @example
+ * ```ts
+ * const work = await makeWorkDirBeside("out/stick.img", ".disc-usb-");
+ * try { ... } finally { await Deno.remove(work, { recursive: true }); }
+ * ```
+ */
+export async function makeWorkDirBeside(outputPath: string, prefix: string): Promise<string> {
+  const slash = outputPath.lastIndexOf("/");
+  return await Deno.makeTempDir({ dir: slash >= 0 ? outputPath.slice(0, slash) || "/" : ".", prefix });
+}
+
+/**
  * Writes the files of one image in order, each through a temporary name; when one fails, the
  * ones already written are removed too.
  *

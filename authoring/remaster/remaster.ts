@@ -12,7 +12,7 @@
 import { FileBlockDevice, readDeviceBytes } from "../../image/block_device.ts";
 import { SourceError, UsageError } from "../../image/errors.ts";
 import { describeOsError } from "../../image/regions.ts";
-import { type ProgressCallback, writeRegionsToFile } from "../../image/region_writer.ts";
+import { makeWorkDirBeside, type ProgressCallback, writeRegionsToFile } from "../../image/region_writer.ts";
 import { decodeBootCatalog, EL_TORITO_PLATFORM } from "../eltorito/boot_catalog.ts";
 import { extractIso } from "../iso9660/extract.ts";
 import { type IsoImage, openIso } from "../iso9660/reader.ts";
@@ -179,11 +179,7 @@ export async function remasterIso(
       throw new SourceError(`Cannot add "${add.source}": ${describeOsError(error)}`, add.source);
     }
   }
-  const slash = outPath.lastIndexOf("/");
-  const work = await Deno.makeTempDir({
-    dir: slash >= 0 ? outPath.slice(0, slash) || "/" : ".",
-    prefix: ".disc-remaster-",
-  });
+  const work = await makeWorkDirBeside(outPath, ".disc-remaster-");
   try {
     using device = await FileBlockDevice.open(inPath);
     const image = await openIso(device);

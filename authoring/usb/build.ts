@@ -8,7 +8,7 @@
 
 import { FileBlockDevice } from "../../image/block_device.ts";
 import { UsageError } from "../../image/errors.ts";
-import { type ProgressCallback, writeRegionsToFile } from "../../image/region_writer.ts";
+import { makeWorkDirBeside, type ProgressCallback, writeRegionsToFile } from "../../image/region_writer.ts";
 import { RegionList } from "../../image/regions.ts";
 import { extractIso } from "../iso9660/extract.ts";
 import { openIso } from "../iso9660/reader.ts";
@@ -95,11 +95,7 @@ export async function buildUsbImage(
       USB_MIN_ISO_MODE_BYTES,
       Math.ceil((isoByteLength + 64 * 1024 * 1024) / (1024 * 1024)) * 1024 * 1024,
     );
-  const slash = outPath.lastIndexOf("/");
-  const work = await Deno.makeTempDir({
-    dir: slash >= 0 ? outPath.slice(0, slash) || "/" : ".",
-    prefix: ".disc-usb-",
-  });
+  const work = await makeWorkDirBeside(outPath, ".disc-usb-");
   try {
     using device = await FileBlockDevice.open(isoPath);
     const image = await openIso(device);
