@@ -130,16 +130,18 @@ Deno.test("NRG reader: damaged images fail with a FormatError naming the chunk, 
   await assert.rejects(async () => (await openImage(bad)).close(), /bad\.nrg/);
 });
 
+/** An NRG chunk: 4-character id, u32 big-endian length, payload. */
+function chunkOf(id: string, payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(8 + payload.byteLength);
+  out.set(new TextEncoder().encode(id));
+  new DataView(out.buffer).setUint32(4, payload.byteLength);
+  out.set(payload, 8);
+  return out;
+}
+
 Deno.test("NRG reader: a track-at-once image (ETN2, no stored pregap) built by hand reads as one Mode 1 track", async () => {
   await using tmp = await tempDir("nrg-tao-");
   const iso = await Deno.readFile(await makeDataIso(tmp.path));
-  const chunkOf = (id: string, payload: Uint8Array) => {
-    const out = new Uint8Array(8 + payload.byteLength);
-    out.set(new TextEncoder().encode(id));
-    new DataView(out.buffer).setUint32(4, payload.byteLength);
-    out.set(payload, 8);
-    return out;
-  };
   const etn = new Uint8Array(32);
   const etnView = new DataView(etn.buffer);
   etnView.setBigUint64(0, 0n); // track data at file offset 0
@@ -258,13 +260,6 @@ Deno.test("NRG reader: a v1 image (NERO footer, CUES with MSF, DAOI with 32-bit 
   const iso = await Deno.readFile(await makeDataIso(tmp.path));
   const sectors = iso.byteLength / 2048;
   const pregap = new Uint8Array(150 * 2048);
-  const chunkOf = (id: string, payload: Uint8Array) => {
-    const out = new Uint8Array(8 + payload.byteLength);
-    out.set(new TextEncoder().encode(id));
-    new DataView(out.buffer).setUint32(4, payload.byteLength);
-    out.set(payload, 8);
-    return out;
-  };
   // CUES: lead-in, track 1 index 0 and 1, lead-out; addresses as absolute M S F (binary).
   const msf = (
     lba: number,
