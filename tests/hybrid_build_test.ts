@@ -22,17 +22,7 @@ function cases(work: string): Record<string, string[]> {
   return {
     "isohybrid MBR only": ["-isohybrid-mbr", ISOHDPFX, ...BIOS_ENTRY],
     "isohybrid MBR + GPT (EFI image in the tree)": [...DEBIAN_STYLE_BOOT],
-    "Debian: GPT + Apple partition map": [
-      "-isohybrid-mbr",
-      ISOHDPFX,
-      ...BIOS_ENTRY,
-      "-eltorito-alt-boot",
-      "-e",
-      "efiboot.img",
-      "-no-emul-boot",
-      "-isohybrid-gpt-basdat",
-      "-isohybrid-apm-hfsplus",
-    ],
+    "Debian: GPT + Apple partition map": [...DEBIAN_STYLE_BOOT, "-isohybrid-apm-hfsplus"],
     "EFI image as appended partition 2 (GPT type)": [
       "-isohybrid-mbr",
       ISOHDPFX,

@@ -8,8 +8,8 @@
 
 import assert from "node:assert/strict";
 import { parseMkisofsArgs } from "../mkisofs/options.ts";
-import { toolTest } from "../../tests/_tools.ts";
-import { tempDir } from "../../tests/_tools.ts";
+import { tempDir, toolTest } from "../../tests/_tools.ts";
+import { BIOS_ENTRY } from "../../tests/_hybrid_tree.ts";
 import { listBootCatalogImages } from "../eltorito/boot_catalog.ts";
 import { guidFromBytes } from "./gpt.ts";
 import {
@@ -33,16 +33,6 @@ import {
 
 const EFI_GUID = "C12A7328-F81F-11D2-BA4B-00A0C93EC93B";
 const BASIC_DATA_GUID = "EBD0A0A2-B9E5-4433-87C0-68B6B72699C7";
-const ISOLINUX_BOOT = [
-  "-b",
-  "isolinux/isolinux.bin",
-  "-c",
-  "isolinux/boot.cat",
-  "-no-emul-boot",
-  "-boot-load-size",
-  "4",
-  "-boot-info-table",
-];
 const GRUB_BOOT = [
   "-b",
   "boot/grub/i386-pc/eltorito.img",
@@ -67,7 +57,7 @@ interface Scenario {
 const SCENARIOS: readonly Scenario[] = [
   {
     name: "(a) -isohybrid-mbr isohdpfx.bin",
-    args: ["-R", "-J", "-V", "A", ...ISOLINUX_BOOT, "-isohybrid-mbr", ISOHDPFX_BIN, "tree"],
+    args: ["-R", "-J", "-V", "A", ...BIOS_ENTRY, "-isohybrid-mbr", ISOHDPFX_BIN, "tree"],
     check: (plan) => {
       assert.equal(plan.totalBlockCount % 512, 0, "padded to whole 1 MiB cylinders");
       assert.equal(plan.systemArea[446 + 4], 0x17);
@@ -79,7 +69,7 @@ const SCENARIOS: readonly Scenario[] = [
       "-R",
       "-V",
       "A",
-      ...ISOLINUX_BOOT,
+      ...BIOS_ENTRY,
       "-isohybrid-mbr",
       ISOHDPFX_BIN,
       "-iso_mbr_part_type",
@@ -96,7 +86,7 @@ const SCENARIOS: readonly Scenario[] = [
       "-J",
       "-V",
       "B",
-      ...ISOLINUX_BOOT,
+      ...BIOS_ENTRY,
       "-eltorito-alt-boot",
       "-e",
       "boot/grub/efi.img",
@@ -118,7 +108,7 @@ const SCENARIOS: readonly Scenario[] = [
       "-R",
       "-V",
       "B",
-      ...ISOLINUX_BOOT,
+      ...BIOS_ENTRY,
       "-eltorito-alt-boot",
       "-e",
       "boot/grub/efi.img",
@@ -213,7 +203,7 @@ const SCENARIOS: readonly Scenario[] = [
       "16",
       "-V",
       "LIVE",
-      ...ISOLINUX_BOOT,
+      ...BIOS_ENTRY,
       "-eltorito-alt-boot",
       "-e",
       "boot/grub/efi.img",
@@ -232,7 +222,7 @@ const SCENARIOS: readonly Scenario[] = [
       "-J",
       "-V",
       "D11",
-      ...ISOLINUX_BOOT,
+      ...BIOS_ENTRY,
       "-isohybrid-mbr",
       ISOHDPFX_BIN,
       "-append_partition",
@@ -254,7 +244,7 @@ const SCENARIOS: readonly Scenario[] = [
       "-R",
       "-V",
       "DMBR",
-      ...ISOLINUX_BOOT,
+      ...BIOS_ENTRY,
       "-isohybrid-mbr",
       ISOHDPFX_BIN,
       "-append_partition",
@@ -347,7 +337,7 @@ const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: "(e) --protective-msdos-label alone",
-    args: ["-R", "-V", "PML", ...ISOLINUX_BOOT, "--protective-msdos-label", "tree"],
+    args: ["-R", "-V", "PML", ...BIOS_ENTRY, "--protective-msdos-label", "tree"],
   },
   {
     name: "(f) -partition_cyl_align on with --protective-msdos-label",
@@ -355,7 +345,7 @@ const SCENARIOS: readonly Scenario[] = [
       "-R",
       "-V",
       "ON",
-      ...ISOLINUX_BOOT,
+      ...BIOS_ENTRY,
       "--protective-msdos-label",
       "-partition_cyl_align",
       "on",
@@ -369,7 +359,7 @@ const SCENARIOS: readonly Scenario[] = [
       "-R",
       "-V",
       "OFF",
-      ...ISOLINUX_BOOT,
+      ...BIOS_ENTRY,
       "-isohybrid-mbr",
       ISOHDPFX_BIN,
       "-partition_cyl_align",
@@ -384,7 +374,7 @@ const SCENARIOS: readonly Scenario[] = [
       "-R",
       "-V",
       "ALL",
-      ...ISOLINUX_BOOT,
+      ...BIOS_ENTRY,
       "-isohybrid-mbr",
       ISOHDPFX_BIN,
       "-partition_cyl_align",
@@ -412,7 +402,7 @@ const SCENARIOS: readonly Scenario[] = [
       "-R",
       "-V",
       "ODD",
-      ...ISOLINUX_BOOT,
+      ...BIOS_ENTRY,
       "-isohybrid-mbr",
       ISOHDPFX_BIN,
       "-partition_hd_cyl",
@@ -425,7 +415,7 @@ const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: "(g) -partition_offset 16 with -G and no boot image tables",
-    args: ["-R", "-J", "-V", "G", ...ISOLINUX_BOOT, "-G", ISOHDPFX_BIN, "-partition_offset", "16", "tree"],
+    args: ["-R", "-J", "-V", "G", ...BIOS_ENTRY, "-G", ISOHDPFX_BIN, "-partition_offset", "16", "tree"],
   },
   {
     name: "(h) ids from --modification-date and --gpt_disk_guid modification-date",
@@ -437,7 +427,7 @@ const SCENARIOS: readonly Scenario[] = [
       "-R",
       "-V",
       "DATE",
-      ...ISOLINUX_BOOT,
+      ...BIOS_ENTRY,
       "-eltorito-alt-boot",
       "-e",
       "boot/grub/efi.img",
