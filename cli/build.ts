@@ -64,7 +64,7 @@ export async function buildMain(args: readonly string[]): Promise<number> {
     };
     request.notes.forEach((n) => say(`note: ${n}`));
     // Many small files: reader threads start now, while the image is planned, and are ready when
-    // writing begins. Only then: idle threads were measured to slow large writes.
+    // writing begins. A tree of few files starts none.
     const plan = planIsoBuild(request, {
       afterScan: (tree) => {
         if (!options.printSize && countSmallFiles(tree) >= READ_AHEAD_MIN_FILES) prestartFileReaders();
