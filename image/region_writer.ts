@@ -80,6 +80,7 @@ export async function* readRegionChunks(
       if (bytes) buffer.set(bytes, filled);
       else buffer.fill(0, filled, filled + length);
       filled += length;
+      if (region.kind === "lazy") region.release?.();
       continue;
     }
     const fileRegion = region.kind === "file" && !bytes ? region : undefined;
@@ -121,6 +122,8 @@ export async function* readRegionChunks(
     } finally {
       file?.close();
     }
+    // Its bytes were written or copied (a chunk passed on is written before the next is asked for).
+    if (region.kind === "lazy") region.release?.();
   }
   if (filled > 0) {
     emitted += filled;

@@ -44,6 +44,11 @@ export interface LazyRegion {
   readonly label: string;
   readonly byteLength: number;
   readonly compute: () => Uint8Array | Promise<Uint8Array>;
+  /**
+   * Called by the streaming writer once it is done with the bytes `compute` returned: they may
+   * be reused (e.g. a buffer pool). Random readers (serving) never call it.
+   */
+  readonly release?: () => void;
 }
 
 /** One contiguous piece of an image. */

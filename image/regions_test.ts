@@ -100,3 +100,23 @@ Deno.test("concurrent reads of one source file each get their own bytes (no shar
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("writer: each computed region is released once, after its bytes were passed on", async () => {
+  const released: string[] = [];
+  const lazy = (label: string, byteLength: number) => ({
+    kind: "lazy" as const,
+    label,
+    byteLength,
+    compute: () => new Uint8Array(byteLength).fill(label.charCodeAt(0)),
+    release: () => released.push(label),
+  });
+  // A small one (copied into the shared chunk) and one of several whole chunks (passed on as views).
+  const list = new RegionListBuilder().add(lazy("a", 100)).add(lazy("b", CHUNK_BYTES * 2 + 7)).zeros("z", 3)
+    .build();
+  const seen: string[][] = [];
+  for await (const _chunk of readRegionChunks(list)) seen.push([...released]);
+  // Chunk 1: a and the start of b copied; chunk 2: a view of b's bytes (b still in use);
+  // chunk 3: b's last 107 bytes copied and the zeros.
+  assert.deepEqual(seen, [["a"], ["a"], ["a", "b"]]);
+  assert.deepEqual(released, ["a", "b"]);
+});

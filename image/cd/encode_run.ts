@@ -18,7 +18,8 @@ export type RawSectorKind = "mode1" | "form1" | "mode0";
 
 /**
  * Encodes `sectorCount` sectors from `firstLba`; `user` holds 2048 bytes per sector (absent:
- * zero data, as in generated gaps).
+ * zero data, as in generated gaps). Into `out` when given (every byte of its first
+ * `sectorCount` sectors is written; a reused buffer needs no clearing), else a new array.
  *
  * @example
  * ```ts
@@ -30,8 +31,14 @@ export function encodeRawSectors(
   firstLba: number,
   sectorCount: number,
   user?: Uint8Array,
+  into?: Uint8Array,
 ): Uint8Array {
-  const out = new Uint8Array(sectorCount * SECTOR_BYTES);
+  if (into && into.byteLength < sectorCount * SECTOR_BYTES) {
+    throw new RangeError(`Cannot encode ${sectorCount} sectors into ${into.byteLength} bytes`);
+  }
+  const out = into
+    ? into.subarray(0, sectorCount * SECTOR_BYTES)
+    : new Uint8Array(sectorCount * SECTOR_BYTES);
   for (let i = 0; i < sectorCount; i++) {
     const data = user?.subarray(i * USER_DATA_BYTES, (i + 1) * USER_DATA_BYTES);
     const at = i * SECTOR_BYTES;

@@ -1,7 +1,9 @@
 /**
  * Worker side of {@link SectorEncoderPool}: encodes a run of raw data sectors from user data.
- * Message in: `{ id, kind: "mode1" | "form1" | "mode0", firstLba, sectorCount, user?: ArrayBuffer }`;
- * message out: `{ id, raw: ArrayBuffer }` (transferred) or `{ id, error: string }`.
+ * Message in: `{ id, kind: "mode1" | "form1" | "mode0", firstLba, sectorCount, user?: ArrayBuffer,
+ * out?: ArrayBuffer }` (`out`: a buffer to encode into, reused instead of a new one);
+ * message out: `{ id, raw: ArrayBuffer, user?: ArrayBuffer }` (both transferred back: the caller
+ * may reuse `user`) or `{ id, error: string }`.
  * @module
  */
 
@@ -13,6 +15,7 @@ interface EncodeJob {
   readonly firstLba: number;
   readonly sectorCount: number;
   readonly user?: ArrayBuffer;
+  readonly out?: ArrayBuffer;
 }
 
 /** The worker's global scope, typed for what this module uses of it. */
@@ -29,8 +32,11 @@ scope.onmessage = (event: MessageEvent<EncodeJob>) => {
       job.firstLba,
       job.sectorCount,
       job.user && new Uint8Array(job.user),
+      job.out && new Uint8Array(job.out),
     );
-    scope.postMessage({ id: job.id, raw: raw.buffer }, { transfer: [raw.buffer as ArrayBuffer] });
+    const transfer: ArrayBuffer[] = [raw.buffer as ArrayBuffer];
+    if (job.user) transfer.push(job.user);
+    scope.postMessage({ id: job.id, raw: raw.buffer, user: job.user }, { transfer });
   } catch (error) {
     scope.postMessage({ id: job.id, error: error instanceof Error ? error.message : String(error) });
   }

@@ -6,18 +6,29 @@
  */
 
 import type { RawSectorKind } from "./encode_run.ts";
+import { SECTOR_BYTES } from "./sector.ts";
 
 /** Idle time after which the workers stop. */
 export const IDLE_STOP_MS = 50;
 
-type Pending = { resolve: (raw: Uint8Array) => void; reject: (error: Error) => void };
+/** An encoded run: its raw sectors, and the user data buffer back (for reuse). */
+export interface EncodedRun {
+  readonly raw: Uint8Array;
+  readonly user?: ArrayBuffer;
+}
+
+type Pending = {
+  readonly byteLength: number;
+  resolve: (run: EncodedRun) => void;
+  reject: (error: Error) => void;
+};
 
 /**
  * Encodes runs of sectors on worker threads.
  *
  * @example
  * ```ts
- * const raw = await SectorEncoderPool.shared.encode("mode1", 0, 256, user);
+ * const { raw } = await SectorEncoderPool.shared.encode("mode1", 0, 256, user);
  * ```
  */
 export class SectorEncoderPool {
@@ -37,21 +48,33 @@ export class SectorEncoderPool {
     this.workerCount = workerCount;
   }
 
-  /** Encodes a run; `user` (2048 bytes per sector) is transferred to the worker. */
-  encode(kind: RawSectorKind, firstLba: number, sectorCount: number, user?: Uint8Array): Promise<Uint8Array> {
+  /**
+   * Encodes a run; `user` (2048 bytes per sector) is transferred to the worker and comes back
+   * with the result. `into`, when given, is transferred too and the sectors are encoded into it
+   * (a buffer reused instead of a new one each run: no page faults and zeroing).
+   */
+  encode(
+    kind: RawSectorKind,
+    firstLba: number,
+    sectorCount: number,
+    user?: Uint8Array,
+    into?: ArrayBuffer,
+  ): Promise<EncodedRun> {
     clearTimeout(this.#idleTimer);
     this.#idleTimer = undefined;
     if (this.#workers.length === 0) this.#start();
     const id = this.#nextId++;
     const worker = this.#workers[this.#nextWorker++ % this.#workers.length];
-    const promise = new Promise<Uint8Array>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
+    const byteLength = sectorCount * SECTOR_BYTES;
+    const promise = new Promise<EncodedRun>((resolve, reject) =>
+      this.#pending.set(id, { byteLength, resolve, reject })
+    );
     const buffer = user
       ? (user.byteOffset === 0 && user.byteLength === user.buffer.byteLength ? user : user.slice()).buffer
       : undefined;
-    worker.postMessage(
-      { id, kind, firstLba, sectorCount, user: buffer },
-      buffer ? [buffer as ArrayBuffer] : [],
-    );
+    const out = into && into.byteLength >= byteLength ? into : undefined;
+    const transfer = [buffer, out].filter((b): b is ArrayBuffer => b !== undefined);
+    worker.postMessage({ id, kind, firstLba, sectorCount, user: buffer, out }, transfer);
     return promise;
   }
 
@@ -59,12 +82,13 @@ export class SectorEncoderPool {
     const url = new URL("./encode_worker.ts", import.meta.url).href;
     for (let i = 0; i < this.workerCount; i++) {
       const worker = new Worker(url, { type: "module" });
-      worker.onmessage = (event: MessageEvent<{ id: number; raw?: ArrayBuffer; error?: string }>) => {
-        const { id, raw, error } = event.data;
+      type Reply = { id: number; raw?: ArrayBuffer; user?: ArrayBuffer; error?: string };
+      worker.onmessage = (event: MessageEvent<Reply>) => {
+        const { id, raw, user, error } = event.data;
         const pending = this.#pending.get(id);
         this.#pending.delete(id);
         if (error !== undefined || !raw) pending?.reject(new Error(`Cannot encode sectors: ${error}`));
-        else pending?.resolve(new Uint8Array(raw));
+        else if (pending) pending.resolve({ raw: new Uint8Array(raw, 0, pending.byteLength), user });
         if (this.#pending.size === 0) this.#idleTimer = setTimeout(() => this.#stop(), IDLE_STOP_MS);
       };
       worker.onerror = (event) => {

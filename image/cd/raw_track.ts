@@ -34,24 +34,37 @@ function rawRegions(
   const parallel = chunkCount >= PARALLEL_MIN_CHUNKS;
   const ahead = new Map<number, Promise<Uint8Array>>();
   let lastAsked = -1;
+  // Buffers of full chunks that the writer is done with (see LazyRegion.release), reused for the
+  // next chunks' user data and raw sectors: fresh 2 MB arrays cost page faults and zeroing.
+  const spareUser: ArrayBuffer[] = [];
+  const spareRaw: ArrayBuffer[] = [];
+  const fullUserBytes = RAW_CHUNK_SECTORS * USER_DATA_BYTES;
+  const fullRawBytes = RAW_CHUNK_SECTORS * SECTOR_BYTES;
 
   const encodeChunk = (k: number, onWorker: boolean): Promise<Uint8Array> => {
     const first = k * RAW_CHUNK_SECTORS;
     const count = Math.min(RAW_CHUNK_SECTORS, sectorCount - first);
+    const full = count === RAW_CHUNK_SECTORS;
+    const userInto = full && spareUser.length > 0 ? new Uint8Array(spareUser.pop()!) : undefined;
+    const rawInto = full ? spareRaw.pop() : undefined;
     // Reads of the chunks ahead run at once (each read has its own file handle).
     const user = source
-      ? source.read(first * USER_DATA_BYTES, count * USER_DATA_BYTES)
+      ? source.read(first * USER_DATA_BYTES, count * USER_DATA_BYTES, userInto)
       : Promise.resolve(undefined);
-    return user.then((data) =>
-      onWorker
-        ? SectorEncoderPool.shared.encode(kind, firstLba + first, count, data)
-        : encodeRawSectors(kind, firstLba + first, count, data)
-    );
+    return user.then(async (data) => {
+      if (!onWorker) {
+        return encodeRawSectors(kind, firstLba + first, count, data, rawInto && new Uint8Array(rawInto));
+      }
+      const run = await SectorEncoderPool.shared.encode(kind, firstLba + first, count, data, rawInto);
+      if (run.user?.byteLength === fullUserBytes) spareUser.push(run.user);
+      return run.raw;
+    });
   };
 
   const regions: Region[] = [];
   for (let k = 0; k < chunkCount; k++) {
     const count = Math.min(RAW_CHUNK_SECTORS, sectorCount - k * RAW_CHUNK_SECTORS);
+    let computed: Uint8Array | undefined;
     regions.push({
       kind: "lazy",
       label: `${label}: raw sectors at LBA ${firstLba + k * RAW_CHUNK_SECTORS}`,
@@ -72,7 +85,13 @@ function rawRegions(
         }
         const out = await bytes;
         if (k === chunkCount - 1) source?.close();
+        computed = out;
         return out;
+      },
+      release: () => {
+        const buffer = computed?.buffer;
+        computed = undefined;
+        if (buffer instanceof ArrayBuffer && buffer.byteLength === fullRawBytes) spareRaw.push(buffer);
       },
     });
   }

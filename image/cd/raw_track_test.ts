@@ -5,11 +5,14 @@ import {
   generatedDataSectors,
   mode1RawRegions,
   mode2Form1RawRegions,
+  PREFETCH_CHUNKS,
   RAW_CHUNK_SECTORS,
 } from "./raw_track.ts";
 import { checkRawSector, classifyRawSector, userDataOf } from "./sector.ts";
 
-const SECTORS = RAW_CHUNK_SECTORS * 10 + 17; // enough chunks for the worker pool, and a short last one
+// Enough chunks for the worker pool, for buffers the writer released to be reused by the chunks
+// after the first PREFETCH_CHUNKS + 1, and a short last one.
+const SECTORS = RAW_CHUNK_SECTORS * (PREFETCH_CHUNKS + 5) + 17;
 
 function userData(): Uint8Array {
   return new Uint8Array(SECTORS * 2048).map((_, i) => (i * 7 + (i >> 11)) & 0xff);
