@@ -21,6 +21,9 @@ for (let i = 0; i < 256; i++) {
   B[i ^ f] = i;
 }
 
+/** B[x·(α ⊕ 1)] = x (the WebAssembly encoder computes it from nibble tables taken from here). */
+export const ECC_PARITY_TABLE: Uint8Array = B;
+
 /** Q codeword source indexes (52 majors × 43 minors), relative to offset 12. */
 const Q_INDEX = (() => {
   const table = new Uint16Array(52 * 43);
@@ -37,7 +40,7 @@ const Q_INDEX = (() => {
 })();
 
 /** Q codeword pairs as 16-bit word indexes (26 pairs × 43 minors), relative to offset 12. */
-const Q_WORD_INDEX = (() => {
+export const Q_WORD_INDEX: Uint16Array = (() => {
   const table = new Uint16Array(26 * 43);
   for (let pair = 0; pair < 26; pair++) {
     let index = pair * 86; // majors 2·pair and 2·pair + 1 are the two bytes of one word

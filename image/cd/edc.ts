@@ -8,8 +8,11 @@
 /** The reflected generator polynomial. */
 export const EDC_POLYNOMIAL_REFLECTED = 0xd8018001;
 
-/** Slice-by-8 tables: TABLES[0] is the classic byte table, TABLES[t] advances t more zero bytes. */
-const TABLES: Uint32Array[] = (() => {
+/**
+ * Slice-by-8 tables: TABLES[0] is the classic byte table, TABLES[t] advances t more zero bytes
+ * (also loaded into the WebAssembly encoder).
+ */
+export const EDC_SLICE_TABLES: readonly Uint32Array[] = (() => {
   const tables = Array.from({ length: 8 }, () => new Uint32Array(256));
   for (let i = 0; i < 256; i++) {
     let c = i;
@@ -26,7 +29,7 @@ const TABLES: Uint32Array[] = (() => {
 })();
 
 /** The byte table (for tests and readers that want it). */
-export const EDC_TABLE: Uint32Array = TABLES[0];
+export const EDC_TABLE: Uint32Array = EDC_SLICE_TABLES[0];
 
 const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
@@ -40,7 +43,7 @@ const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
  * ```
  */
 export function computeEdc(bytes: Uint8Array, start: number, end: number): number {
-  const [t0, t1, t2, t3, t4, t5, t6, t7] = TABLES;
+  const [t0, t1, t2, t3, t4, t5, t6, t7] = EDC_SLICE_TABLES;
   let crc = 0;
   let i = start;
   if (LITTLE_ENDIAN && ((bytes.byteOffset + start) & 3) === 0 && end - start >= 8) {
@@ -72,4 +75,35 @@ export function writeEdc(bytes: Uint8Array, start: number, end: number, at: numb
   bytes[at + 1] = (edc >>> 8) & 0xff;
   bytes[at + 2] = (edc >>> 16) & 0xff;
   bytes[at + 3] = edc >>> 24;
+}
+
+/**
+ * The EDC register after `zeroBytes` more zero bytes, as four 256-entry tables (one per byte of
+ * the register, XORed together): with them the EDCs of consecutive pieces combine,
+ * EDC(A‖B) = shift_|B|(EDC(A)) ⊕ EDC(B) (the EDC has no initial value and no final XOR).
+ *
+ * @example
+ * ```ts
+ * const s = edcShiftTables(4);
+ * const shifted = s[crc & 0xff] ^ s[256 + ((crc >>> 8) & 0xff)] ^ s[512 + ((crc >>> 16) & 0xff)] ^ s[768 + (crc >>> 24)];
+ * ```
+ */
+export function edcShiftTables(zeroBytes: number): Uint32Array {
+  const t0 = EDC_SLICE_TABLES[0];
+  const shift = (register: number) => {
+    let c = register;
+    for (let i = 0; i < zeroBytes; i++) c = (c >>> 8) ^ t0[c & 0xff];
+    return c >>> 0;
+  };
+  // Linear in the register: the 32 single-bit registers suffice.
+  const basis = Array.from({ length: 32 }, (_, bit) => shift((1 << bit) >>> 0));
+  const tables = new Uint32Array(4 * 256);
+  for (let byte = 0; byte < 4; byte++) {
+    for (let v = 0; v < 256; v++) {
+      let out = 0;
+      for (let b = 0; b < 8; b++) if (v & (1 << b)) out ^= basis[8 * byte + b];
+      tables[256 * byte + v] = out >>> 0;
+    }
+  }
+  return tables;
 }

@@ -12,6 +12,10 @@ import {
   SECTOR_BYTES,
   USER_DATA_BYTES,
 } from "./sector.ts";
+import { encodeDataSectorsWasm, WASM_CODEC_AVAILABLE } from "./wasm_codec.ts";
+
+/** Runs shorter than this are encoded in JavaScript (one call per sector is as fast). */
+const WASM_MIN_SECTORS = 4;
 
 /** Which sectors a run holds: Mode 1, XA Form 1 (sub-header "Data"), or Mode 0 (zero gaps). */
 export type RawSectorKind = "mode1" | "form1" | "mode0";
@@ -39,6 +43,11 @@ export function encodeRawSectors(
   const out = into
     ? into.subarray(0, sectorCount * SECTOR_BYTES)
     : new Uint8Array(sectorCount * SECTOR_BYTES);
+  // Runs of data sectors: the WebAssembly encoder (the same bytes, about twice as fast).
+  if (kind !== "mode0" && WASM_CODEC_AVAILABLE && sectorCount >= WASM_MIN_SECTORS) {
+    encodeDataSectorsWasm(kind, firstLba, sectorCount, user, out, FORM1_SUBHEADER);
+    return out;
+  }
   for (let i = 0; i < sectorCount; i++) {
     const data = user?.subarray(i * USER_DATA_BYTES, (i + 1) * USER_DATA_BYTES);
     const at = i * SECTOR_BYTES;
