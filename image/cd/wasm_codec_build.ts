@@ -27,7 +27,14 @@ export async function compileWat(text: string): Promise<Uint8Array> {
   }
 }
 
-/** The generated file's text. */
+/**
+ * The text of `wasm_codec_bytes.ts` for the module `bytes`.
+ *
+ * @example
+ * ```ts
+ * await Deno.writeTextFile("image/cd/wasm_codec_bytes.ts", bytesModuleText(bytes));
+ * ```
+ */
 export function bytesModuleText(bytes: Uint8Array): string {
   const base64 = btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(""));
   const lines = base64.match(/.{1,100}/g) ?? [];

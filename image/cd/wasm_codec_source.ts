@@ -6,7 +6,9 @@
  * The text is generated here rather than written out by hand because its hot parts are unrolled
  * with constant offsets: P parity takes 6 SIMD rows of 16 bytes per 86-byte row (24 rows), and Q
  * parity loads each of its 1118 words straight into its SIMD lane (`v128.load16_lane`) at the
- * offset the Q diagonal rule gives, 26 codeword pairs at once. `deno task wasm` compiles this
+ * offset the Q diagonal rule gives, 26 codeword pairs at once. Parity bytes come from the sums
+ * by nibble table lookups (`i8x16.swizzle`); the EDC runs four interleaved chains whose results
+ * are joined with shift tables (see `edcShiftTables` in edc.ts). `deno task wasm` compiles this
  * text into `wasm_codec_bytes.ts`; a test checks that those bytes are this text compiled.
  * @module
  */
@@ -150,7 +152,14 @@ function edcShift(shift: number, crc: string): string {
         (i32.xor ${lookup(base + 2048, crc, 2)} ${lookup(base + 3072, crc, 3)}))`;
 }
 
-/** The whole module text. */
+/**
+ * The whole module text (exports `memory`, `encode_mode1`, `encode_form1`).
+ *
+ * @example
+ * ```ts
+ * const bytes = await compileWat(sectorCodecWat()); // wasm_codec_build.ts
+ * ```
+ */
 export function sectorCodecWat(): string {
   return `(module
   (memory (export "memory") 1)
