@@ -40,6 +40,9 @@ function rawRegions(
   const spareRaw: ArrayBuffer[] = [];
   const fullUserBytes = RAW_CHUNK_SECTORS * USER_DATA_BYTES;
   const fullRawBytes = RAW_CHUNK_SECTORS * SECTOR_BYTES;
+  // The chunk computed last (only it may be released: random readers never release, and nothing
+  // else is kept alive for them).
+  let lastComputed: { readonly k: number; readonly bytes: Uint8Array } | undefined;
 
   const encodeChunk = (k: number, onWorker: boolean): Promise<Uint8Array> => {
     const first = k * RAW_CHUNK_SECTORS;
@@ -64,7 +67,6 @@ function rawRegions(
   const regions: Region[] = [];
   for (let k = 0; k < chunkCount; k++) {
     const count = Math.min(RAW_CHUNK_SECTORS, sectorCount - k * RAW_CHUNK_SECTORS);
-    let computed: Uint8Array | undefined;
     regions.push({
       kind: "lazy",
       label: `${label}: raw sectors at LBA ${firstLba + k * RAW_CHUNK_SECTORS}`,
@@ -85,12 +87,13 @@ function rawRegions(
         }
         const out = await bytes;
         if (k === chunkCount - 1) source?.close();
-        computed = out;
+        lastComputed = { k, bytes: out };
         return out;
       },
       release: () => {
-        const buffer = computed?.buffer;
-        computed = undefined;
+        if (lastComputed?.k !== k) return;
+        const buffer = lastComputed.bytes.buffer;
+        lastComputed = undefined;
         if (buffer instanceof ArrayBuffer && buffer.byteLength === fullRawBytes) spareRaw.push(buffer);
       },
     });
