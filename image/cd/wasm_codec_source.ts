@@ -15,21 +15,31 @@
 
 import { ECC_PARITY_TABLE, Q_WORD_INDEX } from "./ecc.ts";
 
+/** Independent EDC chains (their table lookups overlap), each of EDC_CHAIN_BYTES but the first. */
+const EDC_CHAINS = 4;
+const EDC_CHAIN_BYTES = 2048 / EDC_CHAINS;
+
 /** Where things are in the module's memory (bytes). The loader fills the tables. */
 export const WASM_CODEC_LAYOUT = {
   /** EDC slice-by-8 tables: 8 × 256 little-endian u32 (table t at t·1024). */
   edcTables: 0,
   /**
-   * EDC shift tables: for k = 1536, 1024, 512 (at 0, 4096, 8192 from here), 4 × 256 u32 giving
-   * the register after k more zero bytes, one table per byte of the register.
+   * EDC shift tables, 4096 bytes each, one per {@link EDC_SHIFT_BYTES} entry: 4 × 256 u32 giving
+   * the register after that many more zero bytes, one table per byte of the register.
    */
   edcShiftTables: 8192,
   /** First byte of the work area (user data in, raw sectors out). */
-  work: 32768,
+  work: 65536,
 } as const;
 
-/** The EDC chains' shifts, in bytes (see {@link WASM_CODEC_LAYOUT}.edcShiftTables). */
-export const EDC_SHIFT_BYTES = [1536, 1024, 512] as const;
+/**
+ * The EDC chains' shifts in bytes, chain 0 first: chain i is followed by the bytes of the chains
+ * after it (see {@link WASM_CODEC_LAYOUT}.edcShiftTables).
+ */
+export const EDC_SHIFT_BYTES: readonly number[] = Array.from(
+  { length: EDC_CHAINS - 1 },
+  (_, i) => (EDC_CHAINS - 1 - i) * EDC_CHAIN_BYTES,
+);
 
 const L = WASM_CODEC_LAYOUT;
 const SPLAT_1D = "v128.const i8x16 " + Array(16).fill("0x1d").join(" ");
@@ -125,6 +135,10 @@ function qParity(): string {
   return lines.join("\n    ");
 }
 
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
 /** A lookup at `base` (a table of 256 u32) indexed by byte `byte` of `word`. */
 function lookup(base: number, word: string, byte: number): string {
   const index = byte === 0
@@ -164,38 +178,43 @@ export function sectorCodecWat(): string {
   return `(module
   (memory (export "memory") 1)
 
-  ;; EDC of bytes p .. p + n (n a multiple of 8, at least 2048): four independent chains, so the
-  ;; table lookups of one overlap those of the others. Chain 0 takes the first n - 1536 bytes,
-  ;; chains 1..3 512 each; EDC = shift1536(c0) ^ shift1024(c1) ^ shift512(c2) ^ c3 (the EDC is
-  ;; linear: no initial value, no final XOR).
+  ;; EDC of bytes p .. p + n (n a multiple of 8, at least 2048): ${EDC_CHAINS} independent chains,
+  ;; so the table lookups of one overlap those of the others. Chain 0 takes what the others
+  ;; (${EDC_CHAIN_BYTES} bytes each) leave; the EDC is the XOR of each chain's register shifted
+  ;; past the bytes after it (the EDC is linear: no initial value, no final XOR).
   (func $edc (param $p i32) (param $n i32) (result i32)
-    (local $c0 i32) (local $c1 i32) (local $c2 i32) (local $c3 i32)
-    (local $q1 i32) (local $q2 i32) (local $q3 i32) (local $end i32) (local $a i32) (local $b i32)
-    (local.set $q1 (i32.add (local.get $p) (i32.sub (local.get $n) (i32.const 1536))))
-    (local.set $q2 (i32.add (local.get $q1) (i32.const 512)))
-    (local.set $q3 (i32.add (local.get $q2) (i32.const 512)))
+    ${range(EDC_CHAINS).map((c) => `(local $c${c} i32)`).join(" ")}
+    ${range(EDC_CHAINS).slice(1).map((c) => `(local $q${c} i32)`).join(" ")}
+    (local $end i32) (local $a i32) (local $b i32)
+    (local.set $q1 (i32.add (local.get $p) (i32.sub (local.get $n) (i32.const ${
+    (EDC_CHAINS - 1) * EDC_CHAIN_BYTES
+  }))))
+    ${
+    range(EDC_CHAINS).slice(2).map((c) =>
+      `(local.set $q${c} (i32.add (local.get $q${c - 1}) (i32.const ${EDC_CHAIN_BYTES})))`
+    ).join("\n    ")
+  }
     ;; chain 0 alone for its first n - 2048 bytes
-    (local.set $end (i32.sub (local.get $q1) (i32.const 512)))
+    (local.set $end (i32.sub (local.get $q1) (i32.const ${EDC_CHAIN_BYTES})))
     (block $head (loop $step
       (br_if $head (i32.ge_u (local.get $p) (local.get $end)))
       ${edcStep("$c0", "$p")}
       (local.set $p (i32.add (local.get $p) (i32.const 8)))
       (br $step)))
-    ;; the four chains together, 512 bytes each
+    ;; all chains together
     (local.set $end (local.get $q1))
     (loop $joint
       ${edcStep("$c0", "$p")}
-      ${edcStep("$c1", "$q1")}
-      ${edcStep("$c2", "$q2")}
-      ${edcStep("$c3", "$q3")}
+      ${range(EDC_CHAINS).slice(1).map((c) => edcStep(`$c${c}`, `$q${c}`)).join("\n      ")}
       (local.set $p (i32.add (local.get $p) (i32.const 8)))
-      (local.set $q1 (i32.add (local.get $q1) (i32.const 8)))
-      (local.set $q2 (i32.add (local.get $q2) (i32.const 8)))
-      (local.set $q3 (i32.add (local.get $q3) (i32.const 8)))
+      ${
+    range(EDC_CHAINS).slice(1).map((c) => `(local.set $q${c} (i32.add (local.get $q${c}) (i32.const 8)))`)
+      .join("\n      ")
+  }
       (br_if $joint (i32.lt_u (local.get $p) (local.get $end))))
-    (i32.xor
-      (i32.xor ${edcShift(0, "$c0")} ${edcShift(1, "$c1")})
-      (i32.xor ${edcShift(2, "$c2")} (local.get $c3))))
+    ${range(EDC_CHAINS - 1).map((c) => `(i32.xor ${edcShift(c, `$c${c}`)}`).join("\n    ")} (local.get $c${
+    EDC_CHAINS - 1
+  })${")".repeat(EDC_CHAINS - 1)})
 
   ;; P then Q parity of the sector at s (header, data and EDC in place).
   (func $ecc (param $s i32)
