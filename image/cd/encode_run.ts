@@ -12,7 +12,7 @@ import {
   SECTOR_BYTES,
   USER_DATA_BYTES,
 } from "./sector.ts";
-import { encodeDataSectorsWasm, WASM_CODEC_AVAILABLE } from "./wasm_codec.ts";
+import { encodeDataSectorsWasm, type UserDataFill, WASM_CODEC_AVAILABLE } from "./wasm_codec.ts";
 
 /** Runs shorter than this are encoded in JavaScript (one call per sector is as fast). */
 const WASM_MIN_SECTORS = 4;
@@ -22,7 +22,7 @@ export type RawSectorKind = "mode1" | "form1" | "mode0";
 
 /**
  * Encodes `sectorCount` sectors from `firstLba`; `user` holds 2048 bytes per sector (absent:
- * zero data, as in generated gaps). Into `out` when given (every byte of its first
+ * zero data, as in generated gaps), or is read by `user` itself ({@link UserDataFill}). Into `out` when given (every byte of its first
  * `sectorCount` sectors is written; a reused buffer needs no clearing), else a new array.
  *
  * @example
@@ -34,7 +34,7 @@ export function encodeRawSectors(
   kind: RawSectorKind,
   firstLba: number,
   sectorCount: number,
-  user?: Uint8Array,
+  user?: Uint8Array | UserDataFill,
   into?: Uint8Array,
 ): Uint8Array {
   if (into && into.byteLength < sectorCount * SECTOR_BYTES) {
@@ -47,6 +47,11 @@ export function encodeRawSectors(
   if (kind !== "mode0" && WASM_CODEC_AVAILABLE && sectorCount >= WASM_MIN_SECTORS) {
     encodeDataSectorsWasm(kind, firstLba, sectorCount, user, out, FORM1_SUBHEADER);
     return out;
+  }
+  if (typeof user === "function") {
+    const bytes = new Uint8Array(sectorCount * USER_DATA_BYTES);
+    user(bytes, 0);
+    user = bytes;
   }
   for (let i = 0; i < sectorCount; i++) {
     const data = user?.subarray(i * USER_DATA_BYTES, (i + 1) * USER_DATA_BYTES);

@@ -5,11 +5,19 @@
  * @module
  */
 
+import { SourceError } from "../errors.ts";
 import type { RawSectorKind } from "./encode_run.ts";
 import { SECTOR_BYTES } from "./sector.ts";
 
 /** Idle time after which the workers stop. */
 export const IDLE_STOP_MS = 50;
+
+/** User data in a host file: bytes from `byteOffset` of the file at `path` (scanned size `fileByteLength`). */
+export interface SourceRange {
+  readonly path: string;
+  readonly byteOffset: number;
+  readonly fileByteLength: number;
+}
 
 /** An encoded run: its raw sectors, and the user data buffer back (for reuse). */
 export interface EncodedRun {
@@ -50,14 +58,16 @@ export class SectorEncoderPool {
 
   /**
    * Encodes a run; `user` (2048 bytes per sector) is transferred to the worker and comes back
-   * with the result. `into`, when given, is transferred too and the sectors are encoded into it
-   * (a buffer reused instead of a new one each run: no page faults and zeroing).
+   * with the result, or it is a {@link SourceRange} that the worker reads itself (straight into
+   * the encoder; a file that is not as scanned is a {@link SourceError} naming it). `into`, when
+   * given, is transferred too and the sectors are encoded into it (a buffer reused instead of a
+   * new one each run: no page faults and zeroing).
    */
   encode(
     kind: RawSectorKind,
     firstLba: number,
     sectorCount: number,
-    user?: Uint8Array,
+    user?: Uint8Array | SourceRange,
     into?: ArrayBuffer,
   ): Promise<EncodedRun> {
     clearTimeout(this.#idleTimer);
@@ -69,12 +79,15 @@ export class SectorEncoderPool {
     const promise = new Promise<EncodedRun>((resolve, reject) =>
       this.#pending.set(id, { byteLength, resolve, reject })
     );
-    const buffer = user
-      ? (user.byteOffset === 0 && user.byteLength === user.buffer.byteLength ? user : user.slice()).buffer
+    const source = user && !(user instanceof Uint8Array) ? user : undefined;
+    const bytes = user instanceof Uint8Array ? user : undefined;
+    const buffer = bytes
+      ? (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice())
+        .buffer
       : undefined;
     const out = into && into.byteLength >= byteLength ? into : undefined;
     const transfer = [buffer, out].filter((b): b is ArrayBuffer => b !== undefined);
-    worker.postMessage({ id, kind, firstLba, sectorCount, user: buffer, out }, transfer);
+    worker.postMessage({ id, kind, firstLba, sectorCount, user: buffer, source, out }, transfer);
     return promise;
   }
 
@@ -82,12 +95,14 @@ export class SectorEncoderPool {
     const url = new URL("./encode_worker.ts", import.meta.url).href;
     for (let i = 0; i < this.workerCount; i++) {
       const worker = new Worker(url, { type: "module" });
-      type Reply = { id: number; raw?: ArrayBuffer; user?: ArrayBuffer; error?: string };
+      type Reply = { id: number; raw?: ArrayBuffer; user?: ArrayBuffer; error?: string; sourcePath?: string };
       worker.onmessage = (event: MessageEvent<Reply>) => {
-        const { id, raw, user, error } = event.data;
+        const { id, raw, user, error, sourcePath } = event.data;
         const pending = this.#pending.get(id);
         this.#pending.delete(id);
-        if (error !== undefined || !raw) pending?.reject(new Error(`Cannot encode sectors: ${error}`));
+        if (sourcePath !== undefined) {
+          pending?.reject(new SourceError(error ?? "Cannot read source", sourcePath));
+        } else if (error !== undefined || !raw) pending?.reject(new Error(`Cannot encode sectors: ${error}`));
         else if (pending) pending.resolve({ raw: new Uint8Array(raw, 0, pending.byteLength), user });
         if (this.#pending.size === 0) this.#idleTimer = setTimeout(() => this.#stop(), IDLE_STOP_MS);
       };

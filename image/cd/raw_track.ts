@@ -7,7 +7,7 @@
 import type { TrackMode } from "../disc.ts";
 import { type Region, RegionList } from "../regions.ts";
 import { encodeRawSectors, type RawSectorKind } from "./encode_run.ts";
-import { SectorEncoderPool } from "./encoder_pool.ts";
+import { SectorEncoderPool, type SourceRange } from "./encoder_pool.ts";
 import { SECTOR_BYTES, USER_DATA_BYTES } from "./sector.ts";
 
 /** Sectors computed by one lazy region (about 2.4 MB of raw sectors; fewer, larger jobs for the workers). */
@@ -48,8 +48,18 @@ function rawRegions(
     const first = k * RAW_CHUNK_SECTORS;
     const count = Math.min(RAW_CHUNK_SECTORS, sectorCount - first);
     const full = count === RAW_CHUNK_SECTORS;
-    const userInto = full && spareUser.length > 0 ? new Uint8Array(spareUser.pop()!) : undefined;
     const rawInto = full ? spareRaw.pop() : undefined;
+    // A chunk inside one host file (a data track from an ISO file): the worker reads it itself,
+    // straight into its encoder.
+    const range = onWorker && source
+      ? fileRangeOf(source, first * USER_DATA_BYTES, count * USER_DATA_BYTES)
+      : undefined;
+    if (range) {
+      return SectorEncoderPool.shared.encode(kind, firstLba + first, count, range, rawInto).then((r) =>
+        r.raw
+      );
+    }
+    const userInto = full && spareUser.length > 0 ? new Uint8Array(spareUser.pop()!) : undefined;
     // Reads of the chunks ahead run at once (each read has its own file handle).
     const user = source
       ? source.read(first * USER_DATA_BYTES, count * USER_DATA_BYTES, userInto)
@@ -99,6 +109,20 @@ function rawRegions(
     });
   }
   return new RegionList(regions);
+}
+
+/** The host-file range holding bytes `byteOffset .. + byteLength` of `list`, when one file region holds them all. */
+function fileRangeOf(list: RegionList, byteOffset: number, byteLength: number): SourceRange | undefined {
+  const index = list.indexAt(byteOffset);
+  const region = list.regions[index];
+  if (region.kind !== "file") return undefined;
+  const inRegion = byteOffset - list.byteStarts[index];
+  if (inRegion + byteLength > region.byteLength) return undefined;
+  return {
+    path: region.path,
+    byteOffset: region.fileByteOffset + inRegion,
+    fileByteLength: region.fileByteLength,
+  };
 }
 
 function sectorsOf(source: RegionList): number {

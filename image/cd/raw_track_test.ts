@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { SourceError } from "../errors.ts";
 import { RegionList } from "../regions.ts";
 import { readRegionChunks } from "../region_writer.ts";
 import {
@@ -63,5 +64,40 @@ Deno.test("generated gap sectors carry their own LBA and zero data", async () =>
   for (let i = 0; i < 150; i++) {
     assert.deepEqual(checkRawSector(gap, i * 2352, 300 + i), []);
     assert.ok(userDataOf(gap, i * 2352).every((b) => b === 0));
+  }
+});
+
+Deno.test("a data track from a host file (read by the encoder workers themselves) equals the same bytes given in memory", async () => {
+  const user = userData();
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/data.iso`;
+    await Deno.writeFile(path, new Uint8Array([...new Uint8Array(4096).fill(0xee), ...user]));
+    // The track starts 4096 bytes into the file, as a region of a larger file would.
+    const fromFile = new RegionList([
+      {
+        kind: "file",
+        label: "data",
+        path,
+        fileByteOffset: 4096,
+        byteLength: user.byteLength,
+        fileByteLength: user.byteLength + 4096,
+      },
+    ]);
+    const inMemory = new RegionList([{ kind: "bytes", label: "user", bytes: user }]);
+    assert.deepEqual(
+      await readInOrder(mode1RawRegions(fromFile, 0, "t")),
+      await readInOrder(mode1RawRegions(inMemory, 0, "t")),
+    );
+    // A source that is no longer as scanned: one SourceError naming it.
+    await Deno.truncate(path, 8192);
+    await assert.rejects(readInOrder(mode1RawRegions(fromFile, 0, "t")), (e: unknown) => {
+      assert.ok(e instanceof SourceError, String(e));
+      assert.match(e.message, /changed size/);
+      assert.match(e.message, /data\.iso/);
+      return true;
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

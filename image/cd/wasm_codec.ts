@@ -57,9 +57,15 @@ export const WASM_CODEC_AVAILABLE: boolean = (() => {
 })();
 
 /**
+ * Fills `into` with the run's user data from byte `byteOffset` of the run (whole 2048-byte
+ * sectors): a reader that puts them straight where the encoder wants them.
+ */
+export type UserDataFill = (into: Uint8Array, byteOffset: number) => void;
+
+/**
  * Encodes `sectorCount` sectors from `firstLba` into `out` (2352 bytes each): Mode 1, or Mode 2
- * Form 1 with the 4-byte `subHeader`. `user` holds 2048 bytes per sector; shorter (or absent)
- * means zeros for the rest.
+ * Form 1 with the 4-byte `subHeader`. `user` holds 2048 bytes per sector (shorter, or absent,
+ * means zeros for the rest), or fills the encoder's input batch by batch ({@link UserDataFill}).
  *
  * @example
  * ```ts
@@ -71,7 +77,7 @@ export function encodeDataSectorsWasm(
   kind: "mode1" | "form1",
   firstLba: number,
   sectorCount: number,
-  user: Uint8Array | undefined,
+  user: Uint8Array | UserDataFill | undefined,
   out: Uint8Array,
   subHeader?: Uint8Array,
 ): void {
@@ -90,9 +96,12 @@ export function encodeDataSectorsWasm(
     const count = Math.min(BATCH_SECTORS, sectorCount - done);
     const userBytes = count * USER_DATA_BYTES;
     const from = done * USER_DATA_BYTES;
-    const given = user ? Math.max(0, Math.min(userBytes, user.byteLength - from)) : 0;
-    if (given > 0) memory.set(user!.subarray(from, from + given), USER_AT);
-    if (given < userBytes) memory.fill(0, USER_AT + given, USER_AT + userBytes);
+    if (typeof user === "function") user(memory.subarray(USER_AT, USER_AT + userBytes), from);
+    else {
+      const given = user ? Math.max(0, Math.min(userBytes, user.byteLength - from)) : 0;
+      if (given > 0) memory.set(user!.subarray(from, from + given), USER_AT);
+      if (given < userBytes) memory.fill(0, USER_AT + given, USER_AT + userBytes);
+    }
     if (kind === "mode1") c.encode_mode1(firstLba + done, count, USER_AT, OUT_AT);
     else c.encode_form1(firstLba + done, count, USER_AT, OUT_AT, sub);
     out.set(memory.subarray(OUT_AT, OUT_AT + count * SECTOR_BYTES), done * SECTOR_BYTES);
