@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { biosBootImage } from "../examples/boot_payload.ts";
+import { makeDataIso } from "./_disc_fixtures.ts";
 import { buildWithDiscwright, run, runDisc, tempDir, toolTest } from "./_tools.ts";
 
 toolTest("disc info on raw images: floppy, MBR and GPT sticks, a hybrid ISO", ["mkfs.fat"], async () => {
@@ -59,10 +60,7 @@ toolTest("disc info on raw images: floppy, MBR and GPT sticks, a hybrid ISO", ["
 
 Deno.test("disc convert between IMG and ISO where they are the same bytes; a stick image has no ISO to give", async () => {
   await using tmp = await tempDir("raw-convert-");
-  await Deno.mkdir(`${tmp.path}/tree`);
-  await Deno.writeTextFile(`${tmp.path}/tree/a.txt`, "a\n");
-  const iso = `${tmp.path}/a.iso`;
-  assert.equal((await buildWithDiscwright(["-quiet", "-R", "-o", iso, `${tmp.path}/tree`])).code, 0);
+  const iso = await makeDataIso(tmp.path);
   const isoBytes = await Deno.readFile(iso);
   assert.equal((await runDisc(["convert", iso, "-o", `${tmp.path}/a.img`])).code, 0);
   assert.deepEqual(await Deno.readFile(`${tmp.path}/a.img`), isoBytes);
