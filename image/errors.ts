@@ -59,10 +59,13 @@ export class FormatError extends SyntaxError {
 export class SourceError extends Error {
   /** Host path of the source file. */
   readonly path: string;
+  /** What went wrong, without the path (the message is `reason: "path"`). */
+  readonly reason: string;
   constructor(message: string, path: string, options?: ErrorOptions) {
     super(`${message}: "${path}"`, options);
     this.name = "SourceError";
     this.path = path;
+    this.reason = message;
   }
 }
 

@@ -11,6 +11,7 @@ import {
   describeOsError,
   type FileRegion,
   openSource,
+  readFullySync,
   regionByteLength,
   type RegionList,
 } from "./regions.ts";
@@ -101,13 +102,7 @@ export async function* readRegionChunks(
         const target = buffer.subarray(filled, filled + take);
         if (bytes) target.set(bytes.subarray(done, done + take));
         else if (file) {
-          readExactly(
-            file,
-            target,
-            fileRegion!.path,
-            fileRegion!.fileByteOffset + done,
-            fileRegion!.fileByteLength,
-          );
+          readFullySync(file, fileRegion!, fileRegion!.fileByteOffset + done, target);
         } else target.fill(0);
         done += take;
         filled += take;
@@ -157,26 +152,6 @@ function readSmallSource(region: FileRegion): Uint8Array {
     );
   }
   return bytes;
-}
-
-function readExactly(
-  file: Deno.FsFile,
-  target: Uint8Array,
-  path: string,
-  filePosition: number,
-  fileByteLength: number,
-): void {
-  let done = 0;
-  while (done < target.byteLength) {
-    const n = file.readSync(target.subarray(done));
-    if (n === null || n === 0) {
-      throw new SourceError(
-        `Cannot read source: file ended at byte ${filePosition + done}, ${fileByteLength} were scanned`,
-        path,
-      );
-    }
-    done += n;
-  }
 }
 
 function checkUnchanged(file: Deno.FsFile, path: string, fileByteLength: number): void {

@@ -331,19 +331,41 @@ export async function readFully(
   target: Uint8Array,
 ): Promise<void> {
   await file.seek(filePosition, Deno.SeekMode.Start);
-  let done = 0;
-  while (done < target.byteLength) {
+  for (let done = 0; done < target.byteLength;) {
     const n = await file.read(target.subarray(done));
-    if (n === null || n === 0) {
-      throw new SourceError(
-        `Cannot read source: file ended at byte ${
-          filePosition + done
-        }, ${region.fileByteLength} were scanned`,
-        region.path,
-      );
-    }
+    if (n === null || n === 0) throw endedEarly(region, filePosition + done);
     done += n;
   }
+}
+
+/**
+ * {@link readFully} on this thread, without a seek first: reads at the file's position, which is
+ * `filePosition` (for the message).
+ *
+ * @example
+ * ```ts
+ * file.seekSync(region.fileByteOffset, Deno.SeekMode.Start);
+ * readFullySync(file, region, region.fileByteOffset, chunk);
+ * ```
+ */
+export function readFullySync(
+  file: Deno.FsFile,
+  region: FileRegion,
+  filePosition: number,
+  target: Uint8Array,
+): void {
+  for (let done = 0; done < target.byteLength;) {
+    const n = file.readSync(target.subarray(done));
+    if (n === null || n === 0) throw endedEarly(region, filePosition + done);
+    done += n;
+  }
+}
+
+function endedEarly(region: FileRegion, filePosition: number): SourceError {
+  return new SourceError(
+    `Cannot read source: file ended at byte ${filePosition}, ${region.fileByteLength} were scanned`,
+    region.path,
+  );
 }
 
 /** Opens a source file and checks it still has the size it had when scanned. */
@@ -352,17 +374,43 @@ export async function openSource(region: FileRegion): Promise<Deno.FsFile> {
   try {
     file = await Deno.open(region.path, { read: true });
   } catch (error) {
-    throw new SourceError(`Cannot open source: ${describeOsError(error)}`, region.path, { cause: error });
+    throw cannotOpen(region, error);
   }
-  const { size } = await file.stat();
-  if (size !== region.fileByteLength) {
-    file.close();
-    throw new SourceError(
-      `Cannot read source: file changed size since it was scanned (${region.fileByteLength} -> ${size} bytes)`,
-      region.path,
-    );
-  }
+  checkScannedSize(file, region, (await file.stat()).size);
   return file;
+}
+
+/**
+ * {@link openSource} on this thread (an encoder worker reading its own share of a track).
+ *
+ * @example
+ * ```ts
+ * using file = openSourceSync(region);
+ * ```
+ */
+export function openSourceSync(region: FileRegion): Deno.FsFile {
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(region.path, { read: true });
+  } catch (error) {
+    throw cannotOpen(region, error);
+  }
+  checkScannedSize(file, region, file.statSync().size);
+  return file;
+}
+
+function cannotOpen(region: FileRegion, error: unknown): SourceError {
+  return new SourceError(`Cannot open source: ${describeOsError(error)}`, region.path, { cause: error });
+}
+
+/** Closes `file` and throws when its size is not the scanned one. */
+function checkScannedSize(file: Deno.FsFile, region: FileRegion, size: number): void {
+  if (size === region.fileByteLength) return;
+  file.close();
+  throw new SourceError(
+    `Cannot read source: file changed size since it was scanned (${region.fileByteLength} -> ${size} bytes)`,
+    region.path,
+  );
 }
 
 /** A short reason for an OS error ("not found", "permission denied", ...). */

@@ -6,18 +6,12 @@
  */
 
 import { SourceError } from "../errors.ts";
+import type { FileRegion } from "../regions.ts";
 import type { RawSectorKind } from "./encode_run.ts";
 import { SECTOR_BYTES } from "./sector.ts";
 
 /** Idle time after which the workers stop. */
 export const IDLE_STOP_MS = 50;
-
-/** User data in a host file: bytes from `byteOffset` of the file at `path` (scanned size `fileByteLength`). */
-export interface SourceRange {
-  readonly path: string;
-  readonly byteOffset: number;
-  readonly fileByteLength: number;
-}
 
 /** An encoded run: its raw sectors, and the user data buffer back (for reuse). */
 export interface EncodedRun {
@@ -58,7 +52,7 @@ export class SectorEncoderPool {
 
   /**
    * Encodes a run; `user` (2048 bytes per sector) is transferred to the worker and comes back
-   * with the result, or it is a {@link SourceRange} that the worker reads itself (straight into
+   * with the result, or it is a host-file region that the worker reads itself (straight into
    * the encoder; a file that is not as scanned is a {@link SourceError} naming it). `into`, when
    * given, is transferred too and the sectors are encoded into it (a buffer reused instead of a
    * new one each run: no page faults and zeroing).
@@ -67,7 +61,7 @@ export class SectorEncoderPool {
     kind: RawSectorKind,
     firstLba: number,
     sectorCount: number,
-    user?: Uint8Array | SourceRange,
+    user?: Uint8Array | FileRegion,
     into?: ArrayBuffer,
   ): Promise<EncodedRun> {
     clearTimeout(this.#idleTimer);

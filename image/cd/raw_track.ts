@@ -5,9 +5,9 @@
  */
 
 import type { TrackMode } from "../disc.ts";
-import { type Region, RegionList } from "../regions.ts";
+import { type FileRegion, type Region, RegionList, sliceRegion } from "../regions.ts";
 import { encodeRawSectors, type RawSectorKind } from "./encode_run.ts";
-import { SectorEncoderPool, type SourceRange } from "./encoder_pool.ts";
+import { SectorEncoderPool } from "./encoder_pool.ts";
 import { SECTOR_BYTES, USER_DATA_BYTES } from "./sector.ts";
 
 /** Sectors computed by one lazy region (about 2.4 MB of raw sectors; fewer, larger jobs for the workers). */
@@ -51,11 +51,11 @@ function rawRegions(
     const rawInto = full ? spareRaw.pop() : undefined;
     // A chunk inside one host file (a data track from an ISO file): the worker reads it itself,
     // straight into its encoder.
-    const range = onWorker && source
-      ? fileRangeOf(source, first * USER_DATA_BYTES, count * USER_DATA_BYTES)
+    const fileRegion = onWorker && source
+      ? fileRegionOf(source, first * USER_DATA_BYTES, count * USER_DATA_BYTES)
       : undefined;
-    if (range) {
-      return SectorEncoderPool.shared.encode(kind, firstLba + first, count, range, rawInto).then((r) =>
+    if (fileRegion) {
+      return SectorEncoderPool.shared.encode(kind, firstLba + first, count, fileRegion, rawInto).then((r) =>
         r.raw
       );
     }
@@ -111,18 +111,13 @@ function rawRegions(
   return new RegionList(regions);
 }
 
-/** The host-file range holding bytes `byteOffset .. + byteLength` of `list`, when one file region holds them all. */
-function fileRangeOf(list: RegionList, byteOffset: number, byteLength: number): SourceRange | undefined {
+/** The part of a host-file region holding bytes `byteOffset .. + byteLength` of `list`, when one file region holds them all. */
+function fileRegionOf(list: RegionList, byteOffset: number, byteLength: number): FileRegion | undefined {
   const index = list.indexAt(byteOffset);
   const region = list.regions[index];
-  if (region.kind !== "file") return undefined;
   const inRegion = byteOffset - list.byteStarts[index];
-  if (inRegion + byteLength > region.byteLength) return undefined;
-  return {
-    path: region.path,
-    byteOffset: region.fileByteOffset + inRegion,
-    fileByteLength: region.fileByteLength,
-  };
+  if (region.kind !== "file" || inRegion + byteLength > region.byteLength) return undefined;
+  return sliceRegion(region, inRegion, inRegion + byteLength) as FileRegion;
 }
 
 function sectorsOf(source: RegionList): number {
