@@ -9,6 +9,20 @@
 import { SourceError } from "../image/errors.ts";
 import { utf8ByteLength } from "./iso9660/numbers.ts";
 import { describeOsError, type Region, regionByteLength } from "../image/regions.ts";
+import {
+  type HostDirectory,
+  type HostFs,
+  hostFs,
+  type HostStat,
+  S_IFBLK,
+  S_IFCHR,
+  S_IFDIR,
+  S_IFIFO,
+  S_IFLNK,
+  S_IFMT,
+  S_IFREG,
+  S_IFSOCK,
+} from "../image/host_fs.ts";
 
 interface SourceCommon {
   /** Name in the image (the last path component), as UTF-8 text. */
@@ -88,6 +102,8 @@ export interface ScanOptions {
   readonly sortWeights?: readonly { readonly weight: number; readonly isoPath: string }[];
   /** [-sort FILE] weights by host path (globs allowed); a directory's weight applies below it. */
   readonly hostSortWeights?: readonly { readonly weight: number; readonly hostPath: string }[];
+  /** How host files are listed and stat'ed (default: {@link hostFs}, the fastest here). */
+  readonly hostFs?: HostFs;
 }
 
 /** The result of a scan. */
@@ -118,10 +134,11 @@ export function scanSources(pathspecs: readonly Pathspec[], options: ScanOptions
   for (const spec of pathspecs) {
     const hostPath = spec.hostPath;
     const info = scanner.stat(hostPath, hostPath);
+    const isDirectory = (info.mode & S_IFMT) === S_IFDIR;
     const isoPath = spec.isoPath === undefined ? undefined : normalizeIsoPath(spec.isoPath);
     if (isoPath === undefined || isoPath === "") {
       // Plain pathspec: a directory merges into the root, anything else lands in the root by name.
-      if (info.isDirectory) {
+      if (isDirectory) {
         mergeInto(root, scanner.scanDirectory(hostPath, baseName(hostPath), info), diagnostics, "");
       } else addChild(root, scanner.scanNode(hostPath, baseName(hostPath), info), diagnostics, "");
       continue;
@@ -129,13 +146,13 @@ export function scanSources(pathspecs: readonly Pathspec[], options: ScanOptions
     const parts = isoPath.split("/");
     let target = root;
     let targetPath = "";
-    const leafIsDirectoryOnly = spec.isoPath!.endsWith("/") && !info.isDirectory;
+    const leafIsDirectoryOnly = spec.isoPath!.endsWith("/") && !isDirectory;
     const dirParts = leafIsDirectoryOnly ? parts : parts.slice(0, -1);
     for (const part of dirParts) {
       targetPath += "/" + part;
       target = ensureDirectory(target, part, now, targetPath);
     }
-    if (info.isDirectory) {
+    if (isDirectory) {
       const leaf = parts[parts.length - 1];
       const dir = ensureDirectory(target, leaf, now, `${targetPath}/${leaf}`);
       mergeInto(dir, scanner.scanDirectory(hostPath, leaf, info), diagnostics, `${targetPath}/${leaf}`);
@@ -152,15 +169,20 @@ export function scanSources(pathspecs: readonly Pathspec[], options: ScanOptions
 class Scanner {
   /** Directories on the current path ("dev:ino"), to stop `-f` loops. */
   #onPath = new Set<string>();
+  readonly #fs: HostFs;
+  readonly #followLinks: boolean;
   constructor(
     readonly options: ScanOptions,
     readonly exclude: readonly RegExp[],
     readonly diagnostics: string[],
-  ) {}
+  ) {
+    this.#fs = options.hostFs ?? hostFs();
+    this.#followLinks = options.followLinks ?? false;
+  }
 
-  stat(hostPath: string, shownPath: string): Deno.FileInfo {
+  stat(hostPath: string, shownPath: string): HostStat {
     try {
-      return this.options.followLinks ? Deno.statSync(hostPath) : Deno.lstatSync(hostPath);
+      return this.#fs.stat(hostPath, this.#followLinks);
     } catch (error) {
       throw new SourceError(`Cannot add source: ${describeOsError(error)}`, shownPath, { cause: error });
     }
@@ -170,19 +192,20 @@ class Scanner {
     return this.exclude.some((re) => re.test(name) || re.test(hostPath));
   }
 
-  scanNode(hostPath: string, name: string, info: Deno.FileInfo): SourceNode {
+  scanNode(hostPath: string, name: string, info: HostStat): SourceNode {
     checkName(name, hostPath);
-    if (info.isDirectory) return this.scanDirectory(hostPath, name, info);
-    const common = commonFields(name, hostPath, info, 0o100644);
-    if (info.isFile) {
+    const type = info.mode & S_IFMT;
+    if (type === S_IFDIR) return this.scanDirectory(hostPath, name, info);
+    const common = commonFields(name, hostPath, info);
+    if (type === S_IFREG) {
       return {
         ...common,
         kind: "file",
-        byteLength: info.size,
-        inodeKey: (info.nlink ?? 1) > 1 ? `${info.dev}:${info.ino}` : undefined,
+        byteLength: info.byteLength,
+        inodeKey: info.nlink > 1 ? `${info.dev}:${info.ino}` : undefined,
       };
     }
-    if (info.isSymlink) {
+    if (type === S_IFLNK) {
       let target: string;
       try {
         target = Deno.readLinkSync(hostPath);
@@ -193,42 +216,52 @@ class Scanner {
       }
       return { ...common, kind: "symlink", target };
     }
-    const kind = info.isCharDevice
+    const kind = type === S_IFCHR
       ? "charDevice"
-      : info.isBlockDevice
+      : type === S_IFBLK
       ? "blockDevice"
-      : info.isFifo
+      : type === S_IFIFO
       ? "fifo"
-      : info.isSocket
+      : type === S_IFSOCK
       ? "socket"
       : undefined;
     if (!kind) throw new SourceError("Cannot add source: unknown file type", hostPath);
-    return { ...common, kind, rdev: info.rdev ?? 0 };
+    return { ...common, kind, rdev: info.rdev };
   }
 
-  scanDirectory(hostPath: string, name: string, info: Deno.FileInfo): SourceDirectory {
+  scanDirectory(hostPath: string, name: string, info: HostStat): SourceDirectory {
     const key = `${info.dev}:${info.ino}`;
     if (this.#onPath.has(key)) {
       throw new SourceError("Cannot add source: directory loop through a followed symbolic link", hostPath);
     }
     this.#onPath.add(key);
     const children: SourceNode[] = [];
-    let entries: Deno.DirEntry[];
+    let directory: HostDirectory;
     try {
-      entries = [...Deno.readDirSync(hostPath)];
+      directory = this.#fs.openDirectory(hostPath);
     } catch (error) {
       throw new SourceError(`Cannot read directory: ${describeOsError(error)}`, hostPath, { cause: error });
     }
-    const prefix = hostPath.replace(/\/+$/, "");
-    for (const entry of entries) {
-      const childPath = `${prefix}/${entry.name}`;
-      if (this.excluded(entry.name, childPath)) continue;
-      checkName(entry.name, childPath); // before stat: a name that is not UTF-8 cannot be stat'ed by it
-      children.push(this.scanNode(childPath, entry.name, this.stat(childPath, childPath)));
+    try {
+      const prefix = hostPath.replace(/\/+$/, "");
+      for (const entryName of directory.names) {
+        const childPath = `${prefix}/${entryName}`;
+        if (this.excluded(entryName, childPath)) continue;
+        checkName(entryName, childPath); // before stat: a name that is not UTF-8 cannot be stat'ed by it
+        let childInfo: HostStat;
+        try {
+          childInfo = directory.stat(entryName, this.#followLinks);
+        } catch (error) {
+          throw new SourceError(`Cannot add source: ${describeOsError(error)}`, childPath, { cause: error });
+        }
+        children.push(this.scanNode(childPath, entryName, childInfo));
+      }
+    } finally {
+      directory.close();
     }
     this.#onPath.delete(key);
     return {
-      ...commonFields(name, hostPath, info, 0o040755),
+      ...commonFields(name, hostPath, info),
       kind: "directory",
       children,
     };
@@ -236,17 +269,16 @@ class Scanner {
 }
 
 /** The attributes every node has, from a stat result. */
-function commonFields(name: string, hostPath: string, info: Deno.FileInfo, defaultMode: number) {
-  const mtime = info.mtime ?? new Date(0);
+function commonFields(name: string, hostPath: string, info: HostStat) {
   return {
     name,
     hostPath,
-    mode: info.mode ?? defaultMode,
-    uid: info.uid ?? 0,
-    gid: info.gid ?? 0,
-    mtime,
-    atime: info.atime ?? mtime,
-    ctime: info.ctime ?? mtime,
+    mode: info.mode,
+    uid: info.uid,
+    gid: info.gid,
+    mtime: new Date(info.mtimeMs),
+    atime: new Date(info.atimeMs),
+    ctime: new Date(info.ctimeMs),
     hiddenIso: false,
     hiddenJoliet: false,
     sortWeight: 0,
