@@ -62,7 +62,7 @@ Deno.test({
           assert.deepEqual([...a.names].sort(), [...b.names].sort(), path);
           for (const name of a.names) {
             for (const follow of [false, true]) {
-              let expected, actual;
+              let expected;
               try {
                 expected = b.stat(name, follow);
               } catch (error) {
@@ -70,7 +70,7 @@ Deno.test({
                 assert.throws(() => a.stat(name, follow), (e) => e instanceof (error as Error).constructor);
                 continue;
               }
-              actual = a.stat(name, follow);
+              const actual = a.stat(name, follow);
               assert.deepEqual(actual, expected, `${path}/${name} (follow ${follow})`);
               kinds.add(actual.mode & S_IFMT);
               compared++;
