@@ -7,6 +7,7 @@
 
 import type { ReadBatchReply, ReadBatchRequest } from "./file_read_ahead.ts";
 import { describeOsError } from "./regions.ts";
+import { hostFs } from "./host_fs.ts";
 
 interface WorkerScope {
   onmessage: ((event: MessageEvent<ReadBatchRequest>) => void) | null;
@@ -14,6 +15,7 @@ interface WorkerScope {
 }
 
 const scope = self as unknown as WorkerScope;
+const fs = hostFs();
 
 scope.onmessage = (event) => {
   const { batch, paths, byteLengths, buffer } = event.data;
@@ -36,29 +38,20 @@ scope.onmessage = (event) => {
  * Returns undefined when all is well, else the error message.
  */
 function readWholeFile(path: string, byteLength: number, bytes: Uint8Array, at: number): string | undefined {
-  let file: Deno.FsFile;
+  let done: number;
   try {
-    file = Deno.openSync(path, { read: true });
+    done = fs.readFile(path, bytes.subarray(at, at + byteLength + 1), byteLength);
   } catch (error) {
     return `Cannot read source: ${describeOsError(error)}`;
   }
-  try {
-    let done = 0;
-    while (done <= byteLength) {
-      const n = file.readSync(bytes.subarray(at + done, at + byteLength + 1));
-      if (n === null || n === 0) break;
-      done += n;
-      // A short read of a regular file is its end: no second call just to hear "end of file".
-      if (done === byteLength) break;
+  if (done === byteLength) return undefined;
+  let size = done;
+  if (done > byteLength) {
+    try {
+      size = fs.stat(path, true).byteLength;
+    } catch {
+      size = done; // gone meanwhile: report what was read
     }
-    if (done !== byteLength) {
-      const size = done > byteLength ? file.statSync().size : done;
-      return `Cannot read source: file changed size since it was scanned (${byteLength} -> ${size} bytes)`;
-    }
-    return undefined;
-  } catch (error) {
-    return `Cannot read source: ${describeOsError(error)}`;
-  } finally {
-    file.close();
   }
+  return `Cannot read source: file changed size since it was scanned (${byteLength} -> ${size} bytes)`;
 }

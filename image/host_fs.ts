@@ -53,6 +53,13 @@ export interface HostFs {
   stat(path: string, followLinks: boolean): HostStat;
   /** Opens and lists the directory `path`. */
   openDirectory(path: string): HostDirectory;
+  /**
+   * Reads the file at `path` from its start into `into` until `into` is full or the file ends, and
+   * returns the bytes read. A read that brings the total to exactly `expectedByteLength` while asking
+   * for more counts as the end (a short read of a regular file is its end), so a file read into a
+   * buffer one byte longer than its size costs one `read`, and one that grew shows it.
+   */
+  readFile(path: string, into: Uint8Array, expectedByteLength: number): number;
 }
 
 /** File type bits of `st_mode` (POSIX). */
@@ -86,6 +93,17 @@ export const DENO_HOST_FS: HostFs = {
       stat: (name, followLinks) => DENO_HOST_FS.stat(prefix + name, followLinks),
       close() {},
     };
+  },
+  readFile(path, into, expectedByteLength) {
+    using file = Deno.openSync(path, { read: true });
+    let done = 0;
+    while (done < into.byteLength) {
+      const n = file.readSync(into.subarray(done));
+      if (n === null || n === 0) break;
+      done += n;
+      if (done === expectedByteLength) break;
+    }
+    return done;
   },
 };
 
@@ -125,6 +143,8 @@ export function hostFs(): HostFs {
   return chosen ??= linuxHostFs() ?? DENO_HOST_FS;
 }
 
+/** O_RDONLY | O_CLOEXEC (the same on x86-64 and arm64). */
+const OPEN_READ_FLAGS = 0o2000000;
 /** `open` flags by architecture (O_DIRECTORY differs; O_RDONLY is 0, O_CLOEXEC is 0o2000000). */
 const OPEN_DIRECTORY_FLAGS: Partial<Record<typeof Deno.build.arch, number>> = {
   x86_64: 0o200000 | 0o2000000,
@@ -142,10 +162,12 @@ const ERRNO_EACCES = 13;
 const ERRNO_EPERM = 1;
 const ERRNO_ENOTDIR = 20;
 const ERRNO_ELOOP = 40;
+const ERRNO_EISDIR = 21;
 const ERRNO_EINTR = 4;
 
 const LIBC_SYMBOLS = {
   open: { parameters: ["buffer", "i32", "i32"], result: "i32" },
+  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   close: { parameters: ["i32"], result: "i32" },
   getdents64: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   statx: { parameters: ["i32", "buffer", "i32", "u32", "buffer"], result: "i32" },
@@ -203,6 +225,8 @@ export function linuxHostFs(): HostFs | undefined {
         return new Deno.errors.NotADirectory(message);
       case ERRNO_ELOOP:
         return new Deno.errors.FilesystemLoop(message);
+      case ERRNO_EISDIR:
+        return new Deno.errors.IsADirectory(message);
       default:
         return new Error(message);
     }
@@ -250,6 +274,27 @@ export function linuxHostFs(): HostFs | undefined {
           open = false;
         },
       };
+    },
+    readFile(path, into, expectedByteLength) {
+      const fd = sys.open(cString(path), OPEN_READ_FLAGS, 0);
+      if (fd < 0) throw osError(errno(), "open", path);
+      try {
+        let done = 0;
+        while (done < into.byteLength) {
+          const n = Number(sys.read(fd, into.subarray(done), BigInt(into.byteLength - done)));
+          if (n === 0) break;
+          if (n < 0) {
+            const code = errno();
+            if (code === ERRNO_EINTR) continue;
+            throw osError(code, "read", path);
+          }
+          done += n;
+          if (done === expectedByteLength) break;
+        }
+        return done;
+      } finally {
+        sys.close(fd);
+      }
     },
   };
 }

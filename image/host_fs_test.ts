@@ -144,3 +144,39 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "host fs: readFile reads whole files alike through both implementations, and fails alike",
+  ignore: !LINUX_FFI_EXPECTED,
+  async fn() {
+    const root = await Deno.makeTempDir({ prefix: "host-fs-" });
+    try {
+      const sizes = [0, 1, 4095, 4096, 70_000];
+      for (const size of sizes) {
+        await Deno.writeFile(`${root}/f${size}`, new Uint8Array(size).map((_, i) => (i * 31 + size) & 0xff));
+      }
+      await Deno.mkdir(`${root}/dir`);
+      for (const fs of [linux(), DENO_HOST_FS]) {
+        for (const size of sizes) {
+          const expected = await Deno.readFile(`${root}/f${size}`);
+          // One byte of room past the size: the read ends at the size.
+          const into = new Uint8Array(size + 1).fill(0xee);
+          assert.equal(fs.readFile(`${root}/f${size}`, into, size), size, `${fs.kind} f${size}`);
+          assert.deepEqual(into.subarray(0, size), expected);
+          assert.equal(into[size], 0xee);
+          // Told a smaller size, it reads on and shows that the file is longer.
+          if (size > 0) {
+            const grown = new Uint8Array(size + 1);
+            assert.equal(fs.readFile(`${root}/f${size}`, grown, size - 1), size, `${fs.kind} f${size} grown`);
+          }
+          // Told a larger size, it stops at the end.
+          assert.equal(fs.readFile(`${root}/f${size}`, new Uint8Array(size + 10), size + 5), size);
+        }
+        assert.throws(() => fs.readFile(`${root}/missing`, new Uint8Array(1), 0), Deno.errors.NotFound);
+        assert.throws(() => fs.readFile(`${root}/dir`, new Uint8Array(1), 0), Deno.errors.IsADirectory);
+      }
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+});
