@@ -5,7 +5,10 @@
  * hide; two reader threads halve it, and the writer's own thread only copies and writes. Files are
  * grouped into batches of consecutive files (about 1 MiB); batch `i` goes to reader `i mod N`, at
  * most {@link BATCHES_IN_FLIGHT} batches are out at once (bounded memory), and the writer takes
- * the files back in order with {@link FileReadAhead.next}.
+ * the files back in order with {@link FileReadAhead.next}. When the writer reaches a batch that no
+ * reader has started, it claims the batch and reads it itself instead of waiting (the claim is an
+ * atomic compare-and-exchange on memory shared with the readers; the reader then hands its buffer
+ * back untouched).
  *
  * A file whose size differs from the scanned size, or that cannot be read, fails the batch with a
  * {@link SourceError} naming the file (the same messages as reading on the writer's thread).
@@ -13,6 +16,8 @@
  */
 
 import { SourceError } from "./errors.ts";
+import { type HostFs, hostFs } from "./host_fs.ts";
+import { describeOsError } from "./regions.ts";
 
 /** A host file to read whole, with its size when scanned. */
 export interface WholeFile {
@@ -31,18 +36,78 @@ const BATCH_FILES = 512;
 /** Batches requested and not yet taken, at most (memory: about this many MiB). */
 const BATCHES_IN_FLIGHT = 8;
 
-/** A request to a reader thread: read `paths` back to back into `buffer`. */
+/**
+ * A request to a reader thread: read `paths` back to back into `buffer`, once it has claimed the
+ * batch in `claims` (the writer's thread may have taken it first: see {@link BatchClaim}).
+ */
 export interface ReadBatchRequest {
   readonly batch: number;
   readonly paths: readonly string[];
   readonly byteLengths: readonly number[];
   readonly buffer: ArrayBuffer;
+  /** One Int32 per batch, shared by the writer's thread and the readers. */
+  readonly claims: SharedArrayBuffer;
 }
 
-/** A reader thread's answer: the filled buffer, or what went wrong with which file. */
+/** Who reads a batch: whoever moves its claim from UNCLAIMED first (Atomics.compareExchange). */
+export const BatchClaim = { UNCLAIMED: 0, READER: 1, WRITER: 2 } as const;
+
+/**
+ * A reader thread's answer: the filled buffer, the buffer untouched when the writer's thread had
+ * claimed the batch, or what went wrong with which file.
+ */
 export type ReadBatchReply =
-  | { readonly batch: number; readonly buffer: ArrayBuffer }
+  | { readonly batch: number; readonly buffer: ArrayBuffer; readonly claimedByWriter?: true }
   | { readonly batch: number; readonly failure: { readonly path: string; readonly message: string } };
+
+/**
+ * Reads the files of a batch back to back into `bytes` (which has one spare byte past their total).
+ * Returns undefined when every file had its scanned size, else the first file that did not and why.
+ */
+export function readBatch(
+  fs: HostFs,
+  paths: readonly string[],
+  byteLengths: readonly number[],
+  bytes: Uint8Array,
+): { readonly path: string; readonly message: string } | undefined {
+  let at = 0;
+  for (let i = 0; i < paths.length; i++) {
+    const message = readWholeFile(fs, paths[i], byteLengths[i], bytes, at);
+    if (message !== undefined) return { path: paths[i], message };
+    at += byteLengths[i];
+  }
+  return undefined;
+}
+
+/**
+ * Reads the file at `path` into `bytes` from `at`; it must have `byteLength` bytes. The read asks
+ * for one byte more than that (the buffer always has room): getting it means the file grew.
+ * Returns undefined when all is well, else the error message.
+ */
+function readWholeFile(
+  fs: HostFs,
+  path: string,
+  byteLength: number,
+  bytes: Uint8Array,
+  at: number,
+): string | undefined {
+  let done: number;
+  try {
+    done = fs.readFile(path, bytes.subarray(at, at + byteLength + 1), byteLength);
+  } catch (error) {
+    return `Cannot read source: ${describeOsError(error)}`;
+  }
+  if (done === byteLength) return undefined;
+  let size = done;
+  if (done > byteLength) {
+    try {
+      size = fs.stat(path, true).byteLength;
+    } catch {
+      size = done; // gone meanwhile: report what was read
+    }
+  }
+  return `Cannot read source: file changed size since it was scanned (${byteLength} -> ${size} bytes)`;
+}
 
 interface Batch {
   readonly firstFile: number;
@@ -54,6 +119,8 @@ interface Pending {
   readonly promise: Promise<ArrayBuffer>;
   resolve(buffer: ArrayBuffer): void;
   reject(error: Error): void;
+  /** A reader has answered (the promise is settled). */
+  answered: boolean;
 }
 
 let prestarted: Worker[] | undefined;
@@ -103,12 +170,15 @@ export class FileReadAhead implements Disposable {
   readonly #workers: Worker[];
   readonly #pending = new Map<number, Pending>();
   readonly #spareBuffers: ArrayBuffer[] = [];
+  /** Who reads each batch ({@link BatchClaim}), shared with the readers. */
+  readonly #claims: Int32Array;
   #requested = 0;
   #taken = 0;
   #current: { bytes: Uint8Array; batch: Batch; buffer: ArrayBuffer } | undefined;
   #fileInBatch = 0;
   #byteInBatch = 0;
   #closed = false;
+  #batchesReadHere = 0;
 
   constructor(files: readonly WholeFile[]) {
     this.#files = files;
@@ -125,6 +195,7 @@ export class FileReadAhead implements Disposable {
       this.#batches.push({ firstFile: first, fileCount: count, byteLength: bytes });
       first += count;
     }
+    this.#claims = new Int32Array(new SharedArrayBuffer(4 * Math.max(this.#batches.length, 1)));
     this.#workers = prestarted ?? spawnReaders();
     prestarted = undefined;
     this.#workers.forEach((worker) => {
@@ -160,15 +231,48 @@ export class FileReadAhead implements Disposable {
     if (this.#current) this.#spareBuffers.push(this.#current.buffer);
     this.#current = undefined;
     if (this.#taken >= this.#batches.length) throw new RangeError("Cannot read ahead: no files left");
-    const batch = this.#batches[this.#taken];
-    const pending = this.#pending.get(this.#taken)!;
-    const buffer = await pending.promise;
-    this.#pending.delete(this.#taken);
+    const index = this.#taken;
+    const batch = this.#batches[index];
+    const pending = this.#pending.get(index)!;
+    let buffer: ArrayBuffer;
+    if (
+      !pending.answered &&
+      Atomics.compareExchange(this.#claims, index, BatchClaim.UNCLAIMED, BatchClaim.WRITER) ===
+        BatchClaim.UNCLAIMED
+    ) {
+      // No reader has started it (they are behind): reading it here beats waiting. Its reader
+      // will hand its buffer back untouched.
+      this.#batchesReadHere++;
+      buffer = this.#bufferFor(batch);
+      const files = this.#files.slice(batch.firstFile, batch.firstFile + batch.fileCount);
+      const failure = readBatch(
+        hostFs(),
+        files.map((f) => f.path),
+        files.map((f) => f.byteLength),
+        new Uint8Array(buffer),
+      );
+      if (failure) throw new SourceError(failure.message, failure.path);
+    } else buffer = await pending.promise;
+    this.#pending.delete(index);
     this.#taken++;
     if (this.#requested < this.#batches.length) this.#request();
     this.#current = { bytes: new Uint8Array(buffer, 0, batch.byteLength), batch, buffer };
     this.#fileInBatch = 0;
     this.#byteInBatch = 0;
+  }
+
+  /** Batches this thread read itself because no reader had started them (for tests and tuning). */
+  get batchesReadHere(): number {
+    return this.#batchesReadHere;
+  }
+
+  /** A spare buffer big enough for `batch` and its one spare byte, or a new one. */
+  #bufferFor(batch: Batch): ArrayBuffer {
+    const needed = batch.byteLength + 1;
+    const buffer = this.#spareBuffers.pop();
+    return buffer && buffer.byteLength >= needed
+      ? buffer
+      : new ArrayBuffer(Math.max(needed, BATCH_BYTES + 1));
   }
 
   /** Stops the reader threads. */
@@ -188,9 +292,7 @@ export class FileReadAhead implements Disposable {
     const batch = this.#batches[index];
     const files = this.#files.slice(batch.firstFile, batch.firstFile + batch.fileCount);
     // One spare byte: a reader reads one byte past the scanned size to see that a file grew.
-    const needed = batch.byteLength + 1;
-    let buffer = this.#spareBuffers.pop();
-    if (!buffer || buffer.byteLength < needed) buffer = new ArrayBuffer(Math.max(needed, BATCH_BYTES + 1));
+    const buffer = this.#bufferFor(batch);
     let resolve!: (buffer: ArrayBuffer) => void;
     let reject!: (error: Error) => void;
     const promise = new Promise<ArrayBuffer>((res, rej) => {
@@ -198,19 +300,25 @@ export class FileReadAhead implements Disposable {
       reject = rej;
     });
     promise.catch(() => {}); // seen when taken; an early failure must not be "unhandled"
-    this.#pending.set(index, { promise, resolve, reject });
+    this.#pending.set(index, { promise, resolve, reject, answered: false });
     const request: ReadBatchRequest = {
       batch: index,
       paths: files.map((f) => f.path),
       byteLengths: files.map((f) => f.byteLength),
       buffer,
+      claims: this.#claims.buffer as SharedArrayBuffer,
     };
     this.#workers[index % this.#workers.length].postMessage(request, [buffer]);
   }
 
   #answer(reply: ReadBatchReply): void {
+    if ("claimedByWriter" in reply) {
+      this.#spareBuffers.push(reply.buffer); // this thread read that batch itself
+      return;
+    }
     const pending = this.#pending.get(reply.batch);
     if (!pending) return;
+    pending.answered = true;
     if ("failure" in reply) pending.reject(new SourceError(reply.failure.message, reply.failure.path));
     else pending.resolve(reply.buffer);
   }

@@ -34,6 +34,23 @@ Deno.test("read-ahead: many files come back in order, byte for byte, across batc
   }
 });
 
+Deno.test("read-ahead: batches no reader has started are read on the asking thread, in order", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const files = await makeFiles(dir, 1500);
+    // Fresh threads are still loading when the first files are asked for: this thread reads
+    // those batches itself, and the readers hand back their untouched buffers.
+    using ahead = new FileReadAhead(files.map((f) => ({ path: f.path, byteLength: f.bytes.byteLength })));
+    for (const f of files) {
+      const next = ahead.next();
+      assert.deepEqual(next instanceof Promise ? await next : next, f.bytes, f.path);
+    }
+    assert.ok(ahead.batchesReadHere >= 1, `batches read here: ${ahead.batchesReadHere}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 for (
   const [label, change, expected] of [
     [
