@@ -261,6 +261,11 @@ export class FileReadAhead implements Disposable {
     this.#byteInBatch = 0;
   }
 
+  /** Batches the files were grouped into. */
+  get batchCount(): number {
+    return this.#batches.length;
+  }
+
   /** Batches this thread read itself because no reader had started them (for tests and tuning). */
   get batchesReadHere(): number {
     return this.#batchesReadHere;

@@ -27,7 +27,10 @@ Deno.test("read-ahead: many files come back in order, byte for byte, across batc
   try {
     const files = await makeFiles(dir, 1500); // > 512 files per batch: several batches per thread
     using ahead = new FileReadAhead(files.map((f) => ({ path: f.path, byteLength: f.bytes.byteLength })));
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // the readers start and take the batches
     for (const f of files) assert.deepEqual(await ahead.next(), f.bytes, f.path);
+    assert.ok(ahead.batchCount >= 3);
+    assert.ok(ahead.batchesReadHere < ahead.batchCount, "the reader threads read batches");
     await assert.rejects(async () => await ahead.next(), RangeError);
   } finally {
     await Deno.remove(dir, { recursive: true });
