@@ -239,15 +239,53 @@ export async function writeRegionsToFile(
     } finally {
       file.close();
     }
-    try {
-      await Deno.rename(temp, path);
-    } catch (error) {
-      // The name is taken (a folder, no permission): the image is not written.
-      throw new SourceError(`Cannot write the image: ${describeOsError(error)}`, path, { cause: error });
-    }
+    moveIntoPlace(temp, path);
   } catch (error) {
-    await Deno.remove(temp).catch(() => {}); // nothing left behind
+    if (!(error instanceof KeptAsTemporaryError)) await Deno.remove(temp).catch(() => {}); // nothing left behind
     throw error;
+  }
+}
+
+/**
+ * {@link moveIntoPlace} removed the old file but could not rename the new one: it stays under its
+ * temporary name ({@link temp}), which callers must not delete.
+ */
+export class KeptAsTemporaryError extends SourceError {
+  constructor(readonly temp: string, reason: string, path: string, options?: ErrorOptions) {
+    super(`Cannot write the image: ${reason}; it was kept as "${temp}"`, path, options);
+  }
+}
+
+/**
+ * Gives the finished file `temp` the name `path` (same folder). A regular file already at `path`
+ * is unlinked first: on ext4 (`auto_da_alloc`), a rename over an existing file waits until the new
+ * file's data is on disk, which made rebuilding a 1.5 GB image over the last one 1.0–1.2 s slower
+ * (measured) than building it fresh; xorriso and genisoimage, writing in place, never wait for it.
+ * A failed rename throws a SourceError naming `path` (a folder, no permission); if the old file was
+ * already gone by then, the error names where the new one was kept.
+ *
+ * @example
+ * ```ts
+ * moveIntoPlace(".out.iso.1234.tmp", "out.iso");
+ * ```
+ */
+export function moveIntoPlace(temp: string, path: string): void {
+  let removedOld = false;
+  try {
+    if (Deno.lstatSync(path).isFile) {
+      Deno.removeSync(path);
+      removedOld = true;
+    }
+  } catch { /* nothing there (or not removable: the rename says why) */ }
+  try {
+    Deno.renameSync(temp, path);
+  } catch (error) {
+    const reason = describeOsError(error);
+    if (removedOld) {
+      throw new KeptAsTemporaryError(temp, reason, path, { cause: error });
+    }
+    // The name is taken (a folder, no permission): the image is not written.
+    throw new SourceError(`Cannot write the image: ${reason}`, path, { cause: error });
   }
 }
 

@@ -67,6 +67,36 @@ Deno.test("writer: a source that changed size is an error and no output file is 
   }
 });
 
+Deno.test("writer: an existing image is replaced by a new file (a hard link keeps the old bytes); a folder in the way is an error", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const out = `${dir}/out.iso`;
+    await Deno.writeFile(out, new Uint8Array(5000).fill(1));
+    await Deno.link(out, `${dir}/old.iso`);
+    const list = new RegionListBuilder().bytes("new", new Uint8Array(4096).fill(2)).build();
+    await writeRegionsToFile(list, out);
+    assert.deepEqual(await Deno.readFile(out), new Uint8Array(4096).fill(2));
+    // Unlinked, not truncated: whoever still has the old image keeps it whole.
+    assert.deepEqual(await Deno.readFile(`${dir}/old.iso`), new Uint8Array(5000).fill(1));
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), ["old.iso", "out.iso"]);
+
+    await Deno.mkdir(`${dir}/folder.iso`);
+    await assert.rejects(writeRegionsToFile(list, `${dir}/folder.iso`), (e: unknown) => {
+      assert.ok(e instanceof SourceError);
+      assert.match(e.message, /^Cannot write the image: .*folder\.iso"$/);
+      return true;
+    });
+    assert.ok(Deno.statSync(`${dir}/folder.iso`).isDirectory);
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), [
+      "folder.iso",
+      "old.iso",
+      "out.iso",
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("writer: small regions are packed into large chunks", async () => {
   const builder = new RegionListBuilder();
   for (let i = 0; i < 1000; i++) builder.bytes(`r${i}`, new Uint8Array(2048).fill(i & 0xff));

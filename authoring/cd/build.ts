@@ -7,7 +7,12 @@
 import { basename, dirname, join } from "node:path";
 import { discTracks } from "../../image/disc.ts";
 import { FormatError, SourceError, UsageError } from "../../image/errors.ts";
-import { type ProgressCallback, writeRegionsToFile } from "../../image/region_writer.ts";
+import {
+  KeptAsTemporaryError,
+  moveIntoPlace,
+  type ProgressCallback,
+  writeRegionsToFile,
+} from "../../image/region_writer.ts";
 import { describeOsError, RegionList } from "../../image/regions.ts";
 import { checkCdAudio, inspectWavFile } from "../../image/wav.ts";
 import { encodeDiscCue } from "../../image/cue_writer.ts";
@@ -137,9 +142,10 @@ export async function buildCd(
       await writeRegionsToFile(file.regions, temp, onProgress && ((d) => onProgress(done + d, total)));
       done += file.regions.byteLength;
     }
-    built.files.forEach((file, i) => Deno.renameSync(temporary[i], file.path));
+    built.files.forEach((file, i) => moveIntoPlace(temporary[i], file.path));
   } catch (error) {
     for (const temp of temporary) {
+      if (error instanceof KeptAsTemporaryError && error.temp === temp) continue;
       try {
         Deno.removeSync(temp);
       } catch { /* already gone */ }
