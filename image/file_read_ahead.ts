@@ -49,8 +49,12 @@ export interface ReadBatchRequest {
   readonly claims: SharedArrayBuffer;
 }
 
-/** Who reads a batch: whoever moves its claim from UNCLAIMED first (Atomics.compareExchange). */
-export const BatchClaim = { UNCLAIMED: 0, READER: 1, WRITER: 2 } as const;
+/**
+ * Who reads a batch: whoever moves its claim from UNCLAIMED first (Atomics.compareExchange). A
+ * reader sets READER_DONE when the bytes are in (before its reply arrives), so the writer's thread
+ * can see, without waiting for messages, that it is still busy.
+ */
+export const BatchClaim = { UNCLAIMED: 0, READER: 1, WRITER: 2, READER_DONE: 3 } as const;
 
 /**
  * A reader thread's answer: the filled buffer, the buffer untouched when the writer's thread had
@@ -172,6 +176,8 @@ export class FileReadAhead implements Disposable {
   readonly #spareBuffers: ArrayBuffer[] = [];
   /** Who reads each batch ({@link BatchClaim}), shared with the readers. */
   readonly #claims: Int32Array;
+  /** Batches after the current one that this thread read while a reader had the current one. */
+  readonly #readHere = new Map<number, ArrayBuffer | SourceError>();
   #requested = 0;
   #taken = 0;
   #current: { bytes: Uint8Array; batch: Batch; buffer: ArrayBuffer } | undefined;
@@ -179,6 +185,7 @@ export class FileReadAhead implements Disposable {
   #byteInBatch = 0;
   #closed = false;
   #batchesReadHere = 0;
+  #batchesReadByThreads = 0;
 
   constructor(files: readonly WholeFile[]) {
     this.#files = files;
@@ -234,25 +241,23 @@ export class FileReadAhead implements Disposable {
     const index = this.#taken;
     const batch = this.#batches[index];
     const pending = this.#pending.get(index)!;
-    let buffer: ArrayBuffer;
-    if (
-      !pending.answered &&
-      Atomics.compareExchange(this.#claims, index, BatchClaim.UNCLAIMED, BatchClaim.WRITER) ===
-        BatchClaim.UNCLAIMED
-    ) {
+    let buffer = this.#readHere.get(index);
+    this.#readHere.delete(index);
+    if (buffer === undefined && !pending.answered && this.#claim(index)) {
       // No reader has started it (they are behind): reading it here beats waiting. Its reader
       // will hand its buffer back untouched.
-      this.#batchesReadHere++;
-      buffer = this.#bufferFor(batch);
-      const files = this.#files.slice(batch.firstFile, batch.firstFile + batch.fileCount);
-      const failure = readBatch(
-        hostFs(),
-        files.map((f) => f.path),
-        files.map((f) => f.byteLength),
-        new Uint8Array(buffer),
-      );
-      if (failure) throw new SourceError(failure.message, failure.path);
-    } else buffer = await pending.promise;
+      buffer = this.#readBatchHere(index);
+    }
+    if (buffer === undefined) {
+      // A reader has it. Until it is done, read later batches no reader has started yet.
+      while (Atomics.load(this.#claims, index) === BatchClaim.READER) {
+        const later = this.#laterUnclaimedBatch(index);
+        if (later === undefined) break;
+        this.#readHere.set(later, this.#readBatchHere(later));
+      }
+      buffer = await pending.promise;
+    }
+    if (buffer instanceof SourceError) throw buffer;
     this.#pending.delete(index);
     this.#taken++;
     if (this.#requested < this.#batches.length) this.#request();
@@ -261,9 +266,45 @@ export class FileReadAhead implements Disposable {
     this.#byteInBatch = 0;
   }
 
+  /** Claims batch `index` for this thread, if no reader has started it. */
+  #claim(index: number): boolean {
+    return Atomics.compareExchange(this.#claims, index, BatchClaim.UNCLAIMED, BatchClaim.WRITER) ===
+      BatchClaim.UNCLAIMED;
+  }
+
+  /** The first batch after `index` that is requested, not read here yet, and claimed now for this thread. */
+  #laterUnclaimedBatch(index: number): number | undefined {
+    for (let later = index + 1; later < this.#requested; later++) {
+      if (!this.#readHere.has(later) && !this.#pending.get(later)!.answered && this.#claim(later)) {
+        return later;
+      }
+    }
+    return undefined;
+  }
+
+  /** Reads batch `index` on this thread: its buffer, or the error about its first bad file. */
+  #readBatchHere(index: number): ArrayBuffer | SourceError {
+    const batch = this.#batches[index];
+    this.#batchesReadHere++;
+    const buffer = this.#bufferFor(batch);
+    const files = this.#files.slice(batch.firstFile, batch.firstFile + batch.fileCount);
+    const failure = readBatch(
+      hostFs(),
+      files.map((f) => f.path),
+      files.map((f) => f.byteLength),
+      new Uint8Array(buffer),
+    );
+    return failure ? new SourceError(failure.message, failure.path) : buffer;
+  }
+
   /** Batches the files were grouped into. */
   get batchCount(): number {
     return this.#batches.length;
+  }
+
+  /** Batches the reader threads have read so far (for tests and tuning). */
+  get batchesReadByThreads(): number {
+    return this.#batchesReadByThreads;
   }
 
   /** Batches this thread read itself because no reader had started them (for tests and tuning). */
@@ -324,6 +365,7 @@ export class FileReadAhead implements Disposable {
     const pending = this.#pending.get(reply.batch);
     if (!pending) return;
     pending.answered = true;
+    if ("buffer" in reply) this.#batchesReadByThreads++;
     if ("failure" in reply) pending.reject(new SourceError(reply.failure.message, reply.failure.path));
     else pending.resolve(reply.buffer);
   }

@@ -29,6 +29,7 @@ scope.onmessage = (event) => {
     return;
   }
   const failure = readBatch(fs, paths, byteLengths, new Uint8Array(buffer));
+  Atomics.store(new Int32Array(claims), batch, BatchClaim.READER_DONE);
   if (failure) scope.postMessage({ batch, failure });
   else scope.postMessage({ batch, buffer }, [buffer]);
 };
