@@ -180,3 +180,28 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "host fs: a directory larger than one getdents64 buffer is listed whole",
+  ignore: !LINUX_FFI_EXPECTED,
+  async fn() {
+    const root = await Deno.makeTempDir({ prefix: "host-fs-" });
+    try {
+      // 3,000 names of 40 bytes: about 170 KB of directory records, several 64 KiB reads.
+      const expected: string[] = [];
+      for (let i = 0; i < 3000; i++) {
+        const name = `entry-${String(i).padStart(6, "0")}-${"x".repeat(27)}`;
+        expected.push(name);
+        await Deno.writeFile(`${root}/${name}`, new Uint8Array(0));
+      }
+      const dir = linux().openDirectory(root);
+      try {
+        assert.deepEqual([...dir.names].sort(), expected);
+      } finally {
+        dir.close();
+      }
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+});
