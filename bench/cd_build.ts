@@ -9,6 +9,9 @@
  *    (the disk-speed baseline: no tool here authors BIN/CUE from ISO + WAV, cdrdao only burns).
  *    Goal: bounded by the disk, i.e. the ratio to `cp` of the output size stays near 1. Before each
  *    run, untimed, the previous outputs are deleted and the page cache is warmed (warmPageCache).
+ *    With GNU time installed it also prints each tool's CPU seconds (user + system) and the wall
+ *    time that CPU needs at least on this machine's cores: when that exceeds cat's whole run, the
+ *    build is CPU-bound here, whatever the encoder's speed per core.
  * @module
  */
 
@@ -90,18 +93,31 @@ function median(values: number[]): number {
     const inputBytes = isoBytes + 2 * wavPcmBytes;
     const ours: number[] = [];
     const cp: number[] = [];
+    const oursCpu: number[] = [];
+    const cpCpu: number[] = [];
+    // CPU seconds (user + system) of each run, from GNU time when it is installed.
+    const gnuTime = await Deno.stat("/usr/bin/time").then(() => true, () => false);
     const outputBytes = isoBytes / 2048 * 2352 + inputBytes - isoBytes;
-    const time = async (cmd: string, cmdArgs: string[]) => {
+    const time = async (cmd: string, cmdArgs: string[], cpu: number[]) => {
       // Untimed: the previous outputs deleted, page cache warmed, then synced (see warmPageCache).
-      for (const name of ["out.bin", "out.cue", "copy.bin"]) {
+      for (const name of ["out.bin", "out.cue", "copy.bin", "cpu.txt"]) {
         await Deno.remove(`${dir}/${name}`).catch(() => {});
       }
       await warmPageCache(dir, outputBytes);
+      const timed = gnuTime
+        ? ["/usr/bin/time", ["-f", "%U %S", "-o", `${dir}/cpu.txt`, cmd, ...cmdArgs]] as const
+        : [cmd, cmdArgs] as const;
       const started = performance.now();
-      const out = await new Deno.Command(cmd, { args: cmdArgs, stdout: "null", stderr: "piped" }).output();
+      const out = await new Deno.Command(timed[0], { args: [...timed[1]], stdout: "null", stderr: "piped" })
+        .output();
       if (!out.success) throw new Error(`${cmd} failed: ${new TextDecoder().decode(out.stderr)}`);
       await new Deno.Command("sync").output();
-      return (performance.now() - started) / 1000;
+      const seconds = (performance.now() - started) / 1000;
+      if (gnuTime) {
+        const [user, system] = (await Deno.readTextFile(`${dir}/cpu.txt`)).trim().split(/\s+/).map(Number);
+        cpu.push(user + system);
+      }
+      return seconds;
     };
     let outBytes = 0;
     for (let r = 0; r < rounds; r++) {
@@ -120,12 +136,12 @@ function median(values: number[]): number {
           `${dir}/a.wav`,
           "--audio",
           `${dir}/b.wav`,
-        ]);
+        ], oursCpu);
         outBytes = (await Deno.stat(`${dir}/out.bin`)).size;
         return seconds;
       };
       const runCp = () =>
-        time("sh", ["-c", `cat "${dir}/data.iso" "${dir}/a.wav" "${dir}/b.wav" > "${dir}/copy.bin"`]);
+        time("sh", ["-c", `cat "${dir}/data.iso" "${dir}/a.wav" "${dir}/b.wav" > "${dir}/copy.bin"`], cpCpu);
       if (r % 2 === 0) {
         ours.push(await runOurs());
         cp.push(await runCp());
@@ -146,6 +162,17 @@ function median(values: number[]): number {
     console.log(`  disc cd: ${oursS.toFixed(2)} s (${oursRate.toFixed(0)} MB/s written)`);
     console.log(`  cat (disk baseline): ${cpS.toFixed(2)} s (${cpRate.toFixed(0)} MB/s written)`);
     console.log(`  ratio of write rates, ours / cat: ${(oursRate / cpRate).toFixed(2)}`);
+    if (gnuTime) {
+      const cores = navigator.hardwareConcurrency;
+      const oursCpuS = median(oursCpu);
+      console.log(
+        `  CPU (user + system, median): disc cd ${oursCpuS.toFixed(2)} s, cat ${
+          median(cpCpu).toFixed(2)
+        } s; ` +
+          `on ${cores} cores disc cd needs at least ${(oursCpuS / cores).toFixed(2)} s of wall time ` +
+          `(${oursCpuS / cores > cpS ? "CPU-bound: more than cat's whole run" : "within cat's run"})`,
+      );
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
