@@ -228,15 +228,27 @@ class Scanner {
     checkName(name, hostPath);
     const type = info.mode & S_IFMT;
     if (type === S_IFDIR) return this.scanDirectory(hostPath, name, info);
-    const common = this.commonFields(name, hostPath, info);
     if (type === S_IFREG) {
+      // Written out rather than spread from commonFields: a literal keeps every field inside the
+      // object (a spread adds a separate property array to each of the many file nodes).
       return {
-        ...common,
+        name,
+        hostPath,
+        mode: info.mode,
+        uid: info.uid,
+        gid: info.gid,
+        mtime: this.wholeSecond(info.mtimeMs),
+        atime: this.wholeSecond(info.atimeMs),
+        ctime: this.wholeSecond(info.ctimeMs),
+        hiddenIso: false,
+        hiddenJoliet: false,
+        sortWeight: 0,
         kind: "file",
         byteLength: info.byteLength,
         inodeKey: info.nlink > 1 ? `${info.dev}:${info.ino}` : undefined,
       };
     }
+    const common = this.commonFields(name, hostPath, info);
     if (type === S_IFLNK) {
       let target: string;
       try {
