@@ -83,7 +83,8 @@ export class RegionList {
   constructor(regions: readonly Region[]) {
     const starts: number[] = [];
     let at = 0;
-    for (const region of regions) {
+    for (let i = 0; i < regions.length; i++) {
+      const region = regions[i];
       const length = regionByteLength(region);
       if (!Number.isSafeInteger(length) || length < 0) {
         throw new LayoutError(`Cannot build region list: region "${region.label}" has length ${length}`);

@@ -370,14 +370,16 @@ class Planner {
     const ordered = this.dataInOrder.some((d) => d.source.sortWeight !== 0)
       ? [...this.dataInOrder].sort((a, b) => b.source.sortWeight - a.source.sortWeight)
       : this.dataInOrder;
-    for (const data of ordered) {
+    for (let i = 0; i < ordered.length; i++) {
+      const data = ordered[i];
       data.lba = data.source.byteLength === 0 ? this.zeroBlockLba : lba;
       lba += Math.ceil(data.source.byteLength / SECTOR_BYTES);
     }
     const dataEndLba = lba;
     const placed = () => {
       const map = new Map<string, PlacedExtent>();
-      for (const data of this.dataInOrder) {
+      for (let i = 0; i < this.dataInOrder.length; i++) {
+        const data = this.dataInOrder[i];
         map.set(data.isoPath, { lba: data.lba, byteLength: data.source.byteLength });
       }
       return map;
@@ -412,7 +414,8 @@ class Planner {
     for (const [n, copy] of copies.entries()) this.encodeMetadata(out, copy, n === 0 ? 0 : offset);
     if (gapBlocks > 0) out.zeros("gap before data", gapBlocks * SECTOR_BYTES);
     if (this.needsZeroBlock) out.zeros("zero block for empty files", SECTOR_BYTES);
-    for (const data of ordered) {
+    for (let i = 0; i < ordered.length; i++) {
+      const data = ordered[i];
       if (data.source.byteLength === 0) {
         // No bytes, but a host file is still checked when writing (it must still be empty).
         if (!data.source.contents) out.file(data.isoPath, data.source.hostPath!, 0);
@@ -477,13 +480,12 @@ class Planner {
       }
       if (kinds[i] === "iso" && this.options.rockRidge !== "off") {
         // Only records whose entries overflow into continuation areas have places (few).
-        for (const d of dirs) for (const r of d.records) if (r.systemUse) r.continuationPlaces = [];
+        const overflowing = dirs.flatMap((d) => d.records.filter((r) => r.systemUse !== undefined));
+        for (const r of overflowing) r.continuationPlaces = [];
         continuationLba = lba;
         continuationBlocks = this.placeContinuationAreas(dirs, lba, continuationAreas);
         lba += continuationBlocks;
-        for (const d of dirs) {
-          for (const r of d.records) if (r.systemUse) continuationPlaces.set(r, r.continuationPlaces);
-        }
+        for (const r of overflowing) continuationPlaces.set(r, r.continuationPlaces);
       }
       const byteLength = this.pathTableRecords(dirs, kinds[i]).reduce(
         (sum, r) => sum + pathTableRecordByteLength(r.identifier.byteLength),
@@ -517,7 +519,11 @@ class Planner {
   /** Encodes one copy's directories, continuation areas and path tables, in image order. */
   encodeMetadata(out: RegionListBuilder, copy: MetadataCopy, bias: number): void {
     this.applyMetadata(copy, bias);
-    for (const data of this.dataInOrder) data.lba -= bias;
+    const shiftData = (by: number) => {
+      if (by === 0) return;
+      for (let i = 0; i < this.dataInOrder.length; i++) this.dataInOrder[i].lba += by;
+    };
+    shiftData(-bias);
     this.zeroBlockLba -= bias;
     try {
       copy.trees.forEach((dirs, i) => {
@@ -543,7 +549,7 @@ class Planner {
         }
       });
     } finally {
-      for (const data of this.dataInOrder) data.lba += bias;
+      shiftData(bias);
       this.zeroBlockLba += bias;
       this.applyMetadata(this.firstCopy!, 0);
     }
@@ -591,7 +597,8 @@ class Planner {
   }
 
   countLinks(dir: SourceDirectory): void {
-    for (const child of dir.children) {
+    for (let i = 0; i < dir.children.length; i++) {
+      const child = dir.children[i];
       if (child.kind === "file" && child.inodeKey) {
         this.linkCounts.set(child.inodeKey, (this.linkCounts.get(child.inodeKey) ?? 0) + 1);
       } else if (child.kind === "directory") this.countLinks(child);
@@ -630,7 +637,8 @@ class Planner {
       const order = visible.map((_, i) => i).sort((a, b) =>
         Planner.compare(kind, identifiers[a], identifiers[b])
       );
-      for (const i of order) {
+      for (let k = 0; k < order.length; k++) {
+        const i = order[k];
         const child = visible[i];
         const childPath = isoPath ? `${isoPath}/${child.name}` : child.name;
         let directory: TreeDirectory | undefined;
@@ -740,14 +748,16 @@ class Planner {
     };
     add("self", undefined, 0, 1);
     add("parent", undefined, 0, 1);
-    for (const child of dir.children) {
+    for (let i = 0; i < dir.children.length; i++) {
+      const child = dir.children[i];
       const sections = child.data ? sectionLengths(child.data.source.byteLength).length : 1;
       for (let s = 0; s < sections; s++) add("entry", child, s, sections);
     }
     // Pack records into sectors without crossing a boundary (§6.8.1).
     let sector = 0;
     let at = 0;
-    for (const r of records) {
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i];
       if (at + r.byteLength > SECTOR_BYTES) {
         sector++;
         at = 0;
@@ -879,7 +889,8 @@ class Planner {
     let at = 0;
     let any = false;
     for (const d of dirs) {
-      for (const r of d.records) {
+      for (let i = 0; i < d.records.length; i++) {
+        const r = d.records[i];
         if (!r.systemUse) continue;
         r.systemUse.continuation.forEach((area, index) => {
           const byteLength = entriesByteLength(area);
@@ -918,7 +929,10 @@ class Planner {
     const ordered: TreeDirectory[] = [dirs[0]];
     for (let i = 0; i < ordered.length; i++) {
       ordered[i].pathTableNumber = i + 1;
-      for (const c of ordered[i].children) if (c.directory) ordered.push(c.directory);
+      const children = ordered[i].children;
+      for (let k = 0; k < children.length; k++) {
+        if (children[k].directory) ordered.push(children[k].directory!);
+      }
     }
     if (ordered.length > 0xffff) {
       throw new RangeError(
@@ -990,7 +1004,8 @@ class Planner {
     const out = new Uint8Array(dir.sectorCount * SECTOR_BYTES);
     const time = this.options.fileTimeOverride;
     const rr = kind === "iso" && this.options.rockRidge !== "off";
-    for (const r of dir.records) {
+    for (let i = 0; i < dir.records.length; i++) {
+      const r = dir.records[i];
       let extentLba: number;
       let dataByteLength: number;
       let fileFlags = 0;
