@@ -31,6 +31,7 @@ export {
   type ZeroRegion,
 } from "./image/regions.ts";
 export {
+  KeptAsTemporaryError,
   type ProgressCallback,
   readRegionChunks,
   regionStream,
@@ -38,6 +39,7 @@ export {
   type WriteHooks,
   writeRegionsToFile,
 } from "./image/region_writer.ts";
+export { DENO_HOST_FS, type HostDirectory, type HostFs, hostFs, type HostStat } from "./image/host_fs.ts";
 
 // Authoring: sources, planning, the mkisofs dialect
 export {
