@@ -191,7 +191,7 @@ class Scanner {
     try {
       return this.#fs.stat(hostPath, this.#followLinks);
     } catch (error) {
-      throw new SourceError(`Cannot add source: ${describeOsError(error)}`, shownPath, { cause: error });
+      throw cannotAdd(error, shownPath);
     }
   }
 
@@ -228,27 +228,15 @@ class Scanner {
     checkName(name, hostPath);
     const type = info.mode & S_IFMT;
     if (type === S_IFDIR) return this.scanDirectory(hostPath, name, info);
+    const common = this.commonFields(name, hostPath, info);
     if (type === S_IFREG) {
-      // Written out rather than spread from commonFields: a literal keeps every field inside the
-      // object (a spread adds a separate property array to each of the many file nodes).
       return {
-        name,
-        hostPath,
-        mode: info.mode,
-        uid: info.uid,
-        gid: info.gid,
-        mtime: this.wholeSecond(info.mtimeMs),
-        atime: this.wholeSecond(info.atimeMs),
-        ctime: this.wholeSecond(info.ctimeMs),
-        hiddenIso: false,
-        hiddenJoliet: false,
-        sortWeight: 0,
+        ...common,
         kind: "file",
         byteLength: info.byteLength,
         inodeKey: info.nlink > 1 ? `${info.dev}:${info.ino}` : undefined,
       };
     }
-    const common = this.commonFields(name, hostPath, info);
     if (type === S_IFLNK) {
       let target: string;
       try {
@@ -296,7 +284,7 @@ class Scanner {
         try {
           childInfo = directory.stat(entryName, this.#followLinks);
         } catch (error) {
-          throw new SourceError(`Cannot add source: ${describeOsError(error)}`, childPath, { cause: error });
+          throw cannotAdd(error, childPath);
         }
         children.push(this.scanNode(childPath, entryName, childInfo));
       }
@@ -310,6 +298,11 @@ class Scanner {
       children,
     };
   }
+}
+
+/** The error for a source that could not be stat'ed. */
+function cannotAdd(error: unknown, path: string): SourceError {
+  return new SourceError(`Cannot add source: ${describeOsError(error)}`, path, { cause: error });
 }
 
 function checkName(name: string, hostPath: string): void {
