@@ -42,8 +42,7 @@ const BATCHES_IN_FLIGHT = 8;
  */
 export interface ReadBatchRequest {
   readonly batch: number;
-  readonly paths: readonly string[];
-  readonly byteLengths: readonly number[];
+  readonly files: readonly WholeFile[];
   readonly buffer: ArrayBuffer;
   /** One Int32 per batch, shared by the writer's thread and the readers. */
   readonly claims: SharedArrayBuffer;
@@ -70,25 +69,31 @@ export type ReadBatchReply =
  */
 export function readBatch(
   fs: HostFs,
-  paths: readonly string[],
-  byteLengths: readonly number[],
+  files: readonly WholeFile[],
   bytes: Uint8Array,
 ): { readonly path: string; readonly message: string } | undefined {
   let at = 0;
-  for (let i = 0; i < paths.length; i++) {
-    const message = readWholeFile(fs, paths[i], byteLengths[i], bytes, at);
-    if (message !== undefined) return { path: paths[i], message };
-    at += byteLengths[i];
+  for (let i = 0; i < files.length; i++) {
+    const { path, byteLength } = files[i];
+    const message = readScannedFile(fs, path, byteLength, bytes, at);
+    if (message !== undefined) return { path, message };
+    at += byteLength;
   }
   return undefined;
 }
 
 /**
- * Reads the file at `path` into `bytes` from `at`; it must have `byteLength` bytes. The read asks
- * for one byte more than that (the buffer always has room): getting it means the file grew.
- * Returns undefined when all is well, else the error message.
+ * Reads the file at `path` into `bytes` from `at`; it must have `byteLength` bytes, as scanned.
+ * The read asks for one byte more than that (`bytes` must have room): getting it means the file
+ * grew. Returns undefined when all is well, else the error message (the reason, without the path).
+ *
+ * @example
+ * ```ts
+ * const bytes = new Uint8Array(5 + 1);
+ * const problem = readScannedFile(hostFs(), "a.txt", 5, bytes, 0);
+ * ```
  */
-function readWholeFile(
+export function readScannedFile(
   fs: HostFs,
   path: string,
   byteLength: number,
@@ -123,8 +128,6 @@ interface Pending {
   readonly promise: Promise<ArrayBuffer>;
   resolve(buffer: ArrayBuffer): void;
   reject(error: Error): void;
-  /** A reader has answered (the promise is settled). */
-  answered: boolean;
 }
 
 let prestarted: Worker[] | undefined;
@@ -187,7 +190,11 @@ export class FileReadAhead implements Disposable {
   #batchesReadHere = 0;
   #batchesReadByThreads = 0;
 
-  constructor(files: readonly WholeFile[]) {
+  /**
+   * `readerThreads: 0` reads every batch on the calling thread (as it does with any batch no reader
+   * has started); otherwise the prestarted threads are taken, or {@link READER_THREADS} started.
+   */
+  constructor(files: readonly WholeFile[], options: { readonly readerThreads?: 0 } = {}) {
     this.#files = files;
     for (let first = 0; first < files.length;) {
       let count = 0;
@@ -203,8 +210,11 @@ export class FileReadAhead implements Disposable {
       first += count;
     }
     this.#claims = new Int32Array(new SharedArrayBuffer(4 * Math.max(this.#batches.length, 1)));
-    this.#workers = prestarted ?? spawnReaders();
-    prestarted = undefined;
+    if (options.readerThreads === 0) this.#workers = [];
+    else {
+      this.#workers = prestarted ?? spawnReaders();
+      prestarted = undefined;
+    }
     this.#workers.forEach((worker) => {
       worker.onmessage = (event: MessageEvent<ReadBatchReply>) => this.#answer(event.data);
       worker.onerror = (event: ErrorEvent) => {
@@ -212,7 +222,10 @@ export class FileReadAhead implements Disposable {
         this.#failAll(new Error(`A file reader thread failed: ${event.message}`));
       };
     });
-    while (this.#requested < this.#batches.length && this.#requested < BATCHES_IN_FLIGHT) this.#request();
+    while (
+      this.#workers.length > 0 && this.#requested < this.#batches.length &&
+      this.#requested < BATCHES_IN_FLIGHT
+    ) this.#request();
   }
 
   /**
@@ -240,14 +253,11 @@ export class FileReadAhead implements Disposable {
     if (this.#taken >= this.#batches.length) throw new RangeError("Cannot read ahead: no files left");
     const index = this.#taken;
     const batch = this.#batches[index];
-    const pending = this.#pending.get(index)!;
     let buffer = this.#readHere.get(index);
     this.#readHere.delete(index);
-    if (buffer === undefined && !pending.answered && this.#claim(index)) {
-      // No reader has started it (they are behind): reading it here beats waiting. Its reader
-      // will hand its buffer back untouched.
-      buffer = this.#readBatchHere(index);
-    }
+    // No reader has started it (they are behind): reading it here beats waiting. Its reader will
+    // hand its buffer back untouched.
+    if (buffer === undefined && this.#claim(index)) buffer = this.#readBatchHere(index);
     if (buffer === undefined) {
       // A reader has it. Until it is done, read later batches no reader has started yet.
       while (Atomics.load(this.#claims, index) === BatchClaim.READER) {
@@ -255,12 +265,12 @@ export class FileReadAhead implements Disposable {
         if (later === undefined) break;
         this.#readHere.set(later, this.#readBatchHere(later));
       }
-      buffer = await pending.promise;
+      buffer = await this.#pending.get(index)!.promise;
     }
     if (buffer instanceof SourceError) throw buffer;
     this.#pending.delete(index);
     this.#taken++;
-    if (this.#requested < this.#batches.length) this.#request();
+    if (this.#requested < this.#batches.length && this.#workers.length > 0) this.#request();
     this.#current = { bytes: new Uint8Array(buffer, 0, batch.byteLength), batch, buffer };
     this.#fileInBatch = 0;
     this.#byteInBatch = 0;
@@ -272,13 +282,9 @@ export class FileReadAhead implements Disposable {
       BatchClaim.UNCLAIMED;
   }
 
-  /** The first batch after `index` that is requested, not read here yet, and claimed now for this thread. */
+  /** The first requested batch after `index` that no thread has claimed, claimed now for this one. */
   #laterUnclaimedBatch(index: number): number | undefined {
-    for (let later = index + 1; later < this.#requested; later++) {
-      if (!this.#readHere.has(later) && !this.#pending.get(later)!.answered && this.#claim(later)) {
-        return later;
-      }
-    }
+    for (let later = index + 1; later < this.#requested; later++) if (this.#claim(later)) return later;
     return undefined;
   }
 
@@ -287,14 +293,12 @@ export class FileReadAhead implements Disposable {
     const batch = this.#batches[index];
     this.#batchesReadHere++;
     const buffer = this.#bufferFor(batch);
-    const files = this.#files.slice(batch.firstFile, batch.firstFile + batch.fileCount);
-    const failure = readBatch(
-      hostFs(),
-      files.map((f) => f.path),
-      files.map((f) => f.byteLength),
-      new Uint8Array(buffer),
-    );
+    const failure = readBatch(hostFs(), this.#filesOf(batch), new Uint8Array(buffer));
     return failure ? new SourceError(failure.message, failure.path) : buffer;
+  }
+
+  #filesOf(batch: Batch): readonly WholeFile[] {
+    return this.#files.slice(batch.firstFile, batch.firstFile + batch.fileCount);
   }
 
   /** Batches the files were grouped into. */
@@ -336,7 +340,6 @@ export class FileReadAhead implements Disposable {
   #request(): void {
     const index = this.#requested++;
     const batch = this.#batches[index];
-    const files = this.#files.slice(batch.firstFile, batch.firstFile + batch.fileCount);
     // One spare byte: a reader reads one byte past the scanned size to see that a file grew.
     const buffer = this.#bufferFor(batch);
     let resolve!: (buffer: ArrayBuffer) => void;
@@ -346,11 +349,10 @@ export class FileReadAhead implements Disposable {
       reject = rej;
     });
     promise.catch(() => {}); // seen when taken; an early failure must not be "unhandled"
-    this.#pending.set(index, { promise, resolve, reject, answered: false });
+    this.#pending.set(index, { promise, resolve, reject });
     const request: ReadBatchRequest = {
       batch: index,
-      paths: files.map((f) => f.path),
-      byteLengths: files.map((f) => f.byteLength),
+      files: this.#filesOf(batch),
       buffer,
       claims: this.#claims.buffer as SharedArrayBuffer,
     };
@@ -364,7 +366,6 @@ export class FileReadAhead implements Disposable {
     }
     const pending = this.#pending.get(reply.batch);
     if (!pending) return;
-    pending.answered = true;
     if ("buffer" in reply) this.#batchesReadByThreads++;
     if ("failure" in reply) pending.reject(new SourceError(reply.failure.message, reply.failure.path));
     else pending.resolve(reply.buffer);

@@ -17,7 +17,7 @@ const scope = self as unknown as WorkerScope;
 const fs = hostFs();
 
 scope.onmessage = (event) => {
-  const { batch, paths, byteLengths, buffer, claims } = event.data;
+  const { batch, files, buffer, claims } = event.data;
   const claim = Atomics.compareExchange(
     new Int32Array(claims),
     batch,
@@ -28,7 +28,7 @@ scope.onmessage = (event) => {
     scope.postMessage({ batch, buffer, claimedByWriter: true }, [buffer]); // the writer read it
     return;
   }
-  const failure = readBatch(fs, paths, byteLengths, new Uint8Array(buffer));
+  const failure = readBatch(fs, files, new Uint8Array(buffer));
   Atomics.store(new Int32Array(claims), batch, BatchClaim.READER_DONE);
   if (failure) scope.postMessage({ batch, failure });
   else scope.postMessage({ batch, buffer }, [buffer]);

@@ -6,7 +6,13 @@
  */
 
 import { LayoutError, SourceError } from "./errors.ts";
-import { FileReadAhead, READ_AHEAD_MIN_FILES, stopPrestartedFileReaders } from "./file_read_ahead.ts";
+import {
+  FileReadAhead,
+  READ_AHEAD_MIN_FILES,
+  readScannedFile,
+  stopPrestartedFileReaders,
+} from "./file_read_ahead.ts";
+import { hostFs } from "./host_fs.ts";
 import {
   describeOsError,
   type FileRegion,
@@ -139,19 +145,10 @@ function isSmallWholeFile(region: FileRegion): boolean {
 }
 
 function readSmallSource(region: FileRegion): Uint8Array {
-  let bytes: Uint8Array;
-  try {
-    bytes = Deno.readFileSync(region.path);
-  } catch (error) {
-    throw new SourceError(`Cannot read source: ${describeOsError(error)}`, region.path, { cause: error });
-  }
-  if (bytes.byteLength !== region.fileByteLength) {
-    throw new SourceError(
-      `Cannot read source: file changed size since it was scanned (${region.fileByteLength} -> ${bytes.byteLength} bytes)`,
-      region.path,
-    );
-  }
-  return bytes;
+  const bytes = new Uint8Array(region.fileByteLength + 1); // one spare byte shows a file that grew
+  const problem = readScannedFile(hostFs(), region.path, region.fileByteLength, bytes, 0);
+  if (problem !== undefined) throw new SourceError(problem, region.path);
+  return bytes.subarray(0, region.fileByteLength);
 }
 
 function checkUnchanged(file: Deno.FsFile, path: string, fileByteLength: number): void {
